@@ -246,6 +246,101 @@ class HFScorer:
             en[first_new : start + len(ids)] = pen[sel]
         return TokenScores(np.asarray(seq, np.int64), lp, rk, en)
 
+    # -- shared-prefix scoring ------------------------------------------------------------
+    @torch.inference_mode()
+    def score_suffixes(self, pairs: Sequence[tuple[Sequence[int], Sequence[int]]]) -> list[float]:
+        """Summed logprob of each suffix given its prefix, every distinct prefix run once.
+
+        Few-shot label scoring asks for several short labels after one long prompt; the plain
+        path would run the prompt once per label. Here distinct prefixes run as one
+        right-padded batch with a KV cache, the cache rows are repeated per suffix, and all
+        suffixes run as one right-padded batch on top (the mask hides the prefix padding,
+        position ids continue from each prefix's own length). The first suffix token is
+        scored from the prefix's last position. Pairs too long for the window (or sliding
+        window), or with an empty prefix, take the plain path."""
+        out = [0.0] * len(pairs)
+        groups: dict[tuple[int, ...], list[int]] = {}
+        plain: list[int] = []
+        limit = min(self.window, getattr(self.model.config, "sliding_window", None) or self.window)
+        for i, (pre, suf) in enumerate(pairs):
+            if not suf:
+                continue
+            if not pre or len(pre) + len(suf) > limit:
+                plain.append(i)
+            else:
+                groups.setdefault(tuple(pre), []).append(i)
+        if plain:
+            full = self.score([list(pairs[i][0]) + list(pairs[i][1]) for i in plain])
+            for i, s in zip(plain, full):
+                out[i] = s.total(len(pairs[i][0]))
+        chunk: list[tuple[int, ...]] = []
+        rows = 0
+        for pre in sorted(groups, key=lambda p: -len(p)):  # longest first: chunk[0] sets width
+            width = len(chunk[0]) if chunk else len(pre)
+            longest = max(len(pairs[i][1]) for i in groups[pre])
+            if chunk and (rows + len(groups[pre])) * (width + longest) > self.options.token_budget:
+                self._score_prefix_chunk(chunk, groups, pairs, out)
+                chunk, rows = [], 0
+            chunk.append(pre)
+            rows += len(groups[pre])
+        if chunk:
+            self._score_prefix_chunk(chunk, groups, pairs, out)
+        return out
+
+    def _score_prefix_chunk(self, prefixes, groups, pairs, out) -> None:
+        import copy
+
+        body, head = self._hidden_and_head()
+        ids, mask = self._right_pad([list(p) for p in prefixes])
+        lens = mask.sum(1)
+        res = body(input_ids=ids, attention_mask=mask, use_cache=True)
+        last = res.last_hidden_state[torch.arange(len(prefixes)), lens - 1]
+        rows = [(g, i) for g, p in enumerate(prefixes) for i in groups[p]]
+        g_of = torch.tensor([g for g, _ in rows])
+        first = self._target_logprobs(head, last[g_of], torch.tensor([pairs[i][1][0] for _, i in rows]))
+        for (_, i), lp in zip(rows, first.tolist()):
+            out[i] = lp
+        rest = [(g, i) for g, i in rows if len(pairs[i][1]) > 1]
+        per_row = max(len(pairs[i][1]) for _, i in rest) + ids.shape[1] if rest else 1
+        step = max(1, self.options.token_budget // per_row)
+        for s in range(0, len(rest), step):
+            batch = rest[s : s + step]
+            gidx = torch.tensor([g for g, _ in batch])
+            cache = copy.deepcopy(res.cache)  # the suffix pass appends to it in place
+            cache.batch_select_indices(gidx)
+            sids, smask = self._right_pad([list(pairs[i][1][:-1]) for _, i in batch])
+            pos = lens[gidx][:, None] + torch.arange(sids.shape[1])[None, :]
+            h = body(input_ids=sids, attention_mask=torch.cat([mask[gidx], smask], 1),
+                     position_ids=pos, cache=cache, use_cache=True).last_hidden_state
+            keep = smask.bool()
+            targets = torch.tensor([t for _, i in batch for t in pairs[i][1][1:]])
+            lp = self._target_logprobs(head, h[keep], targets)
+            start = 0
+            for _, i in batch:
+                k = len(pairs[i][1]) - 1
+                out[i] += float(lp[start : start + k].double().sum())
+                start += k
+
+    def _right_pad(self, rows: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
+        ids = torch.full((len(rows), max(len(r) for r in rows)), pad, dtype=torch.long)
+        mask = torch.zeros_like(ids)
+        for i, r in enumerate(rows):
+            ids[i, : len(r)] = torch.tensor(r, dtype=torch.long)
+            mask[i, : len(r)] = 1
+        return ids, mask
+
+    def _target_logprobs(self, head, h: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """log P(target) at each row of h; float32 log-softmax, no rank/entropy work."""
+        parts = []
+        for s in range(0, h.shape[0], HEAD_CHUNK):
+            logits = head(h[s : s + HEAD_CHUNK]).float()
+            if self.softcap:
+                logits = torch.tanh(logits / self.softcap) * self.softcap
+            logp = torch.log_softmax(logits, dim=-1)
+            parts.append(logp.gather(1, targets[s : s + HEAD_CHUNK, None]).squeeze(1))
+        return torch.cat(parts) if parts else torch.zeros(0)
+
     # -- generation -----------------------------------------------------------------------
     @torch.inference_mode()
     def generate(self, prompts: Sequence[str], max_new_tokens: int) -> list[str]:
