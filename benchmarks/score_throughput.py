@@ -68,7 +68,7 @@ def main() -> None:
         if name == "tiny":
             from intuitions.testing import make_tiny_model
 
-            d = make_tiny_model(Path(tempfile.mkdtemp()) / "tiny", layers=4, width=128, ctx=1024)
+            d = make_tiny_model(Path(tempfile.mkdtemp()) / "tiny", layers=4, width=128, ctx=4096)
             scorer = HFScorer.load(str(d), name="tiny")
         else:
             from intuitions.models import zoo

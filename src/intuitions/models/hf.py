@@ -5,7 +5,9 @@ Why it is shaped this way:
   is small and the first batch is the biggest (an out-of-memory error shows up at once);
   the caller's order is restored at the end.
 - Right padding + causal attention means a real position never attends to padding, so a
-  sequence's logprobs do not depend on what it is batched with.
+  sequence's logprobs do not depend on what it is batched with, and no attention mask is
+  needed: without one, attention takes the fused causal kernel instead of materialising a
+  [batch, 1, T, T] mask.
 - The LM head runs only on the real (non-padding) positions, in chunks, so we never
   materialise float32 logits for the whole padded batch (49k vocab x 16 x 512 is 1.6 GB).
 - Texts longer than the context window are scored with a sliding window: window k covers
@@ -159,12 +161,10 @@ class HFScorer:
         T = max(lens)
         pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
         ids = torch.full((len(rows), T), pad, dtype=torch.long)
-        mask = torch.zeros((len(rows), T), dtype=torch.long)
         for i, r in enumerate(rows):
             ids[i, : len(r)] = torch.tensor(r)
-            mask[i, : len(r)] = 1
         body, head = self._hidden_and_head()
-        hidden = body(input_ids=ids, attention_mask=mask).last_hidden_state
+        hidden = body(input_ids=ids, use_cache=False).last_hidden_state
         # Predictor positions: 0..len-2 of each row; targets: 1..len-1.
         pred = torch.zeros((len(rows), T), dtype=torch.bool)
         for i, n in enumerate(lens):
