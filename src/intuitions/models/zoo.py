@@ -80,8 +80,13 @@ def dequantised_dir(gguf: Path) -> Path:
     out = paths.models_dir() / f"{gguf.stem}-{tag}"
     if (out / "config.json").exists() and any(out.glob("*.safetensors")):
         return out
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    import sys
 
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    print(f"dequantising {gguf.name} once; later loads reuse {out}", file=sys.stderr)
+    hf_logging.disable_progress_bar()
     tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
     q = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
     cfg = q.config
@@ -166,3 +171,17 @@ def _load_uncached(spec: str, options: HFOptions) -> Scorer:
 
 # Scale-out backends register here: name -> factory(rest_of_spec, options) -> Scorer.
 BACKENDS: dict[str, Callable[[str, HFOptions], Scorer]] = {}
+
+
+def _lazy(module: str) -> Callable[[str, HFOptions], Scorer]:
+    # The scale-out backends live in their own modules with optional extras (vllm,
+    # llama-cpp-python); import one only when a spec names it.
+    def factory(rest: str, options: HFOptions) -> Scorer:
+        import importlib
+
+        return importlib.import_module(f"intuitions.models.{module}").load(rest, options)
+
+    return factory
+
+
+BACKENDS.update(openai=_lazy("openai_server"), vllm=_lazy("vllm"), llamacpp=_lazy("llamacpp"))
