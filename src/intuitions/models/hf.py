@@ -105,7 +105,9 @@ class HFScorer:
     def load(cls, source: str, gguf_file: str | None = None, name: str | None = None,
              options: HFOptions = HFOptions(), trust_remote_code: bool = False) -> "HFScorer":
         from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()  # our own progress display is the one users see
         kw = {"gguf_file": gguf_file} if gguf_file else {}
         if not gguf_file and not Path(source).exists() and os.environ.get("HF_HUB_OFFLINE") == "1":
             raise ModelNotFound(f"model {source!r} is not a local folder and the Hub is offline")
