@@ -40,7 +40,13 @@ register_all(app)
 
 def main(argv: list[str] | None = None) -> None:
     try:
-        app(args=argv, standalone_mode=False)
+        rv = app(args=argv, standalone_mode=False)
+        # Without standalone mode typer turns Ctrl-C into Exit(130) and `raise typer.Exit(n)`
+        # into a returned n; both must still reach the shell as exit codes.
+        if isinstance(rv, int) and not isinstance(rv, bool) and rv != 0:
+            if rv == 130:
+                _interrupted()
+            sys.exit(rv)
     except UserError as e:
         _fail(str(e))
     except NoArgsIsHelpError as e:
