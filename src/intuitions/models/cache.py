@@ -22,15 +22,22 @@ def _key(fingerprint: str, ids: Sequence[int]) -> str:
 
 
 def _pack(s: TokenScores) -> bytes:
-    return s.logprobs.astype(np.float64).tobytes() + s.ranks.astype(np.int64).tobytes() + s.entropies.astype(np.float64).tobytes()
+    # Backends that report less (an OpenAI server: logprobs only; vLLM: no entropies) store
+    # less; the blob's length says which parts are there.
+    blob = s.logprobs.astype(np.float64).tobytes()
+    if s.ranks is not None:
+        blob += s.ranks.astype(np.int64).tobytes()
+        if s.entropies is not None:
+            blob += s.entropies.astype(np.float64).tobytes()
+    return blob
 
 
 def _unpack(ids: Sequence[int], blob: bytes) -> TokenScores:
     n = len(ids)
     a = np.frombuffer(blob, np.uint8)
     lp = a[: 8 * n].view(np.float64).copy()
-    rk = a[8 * n : 16 * n].view(np.int64).copy()
-    en = a[16 * n : 24 * n].view(np.float64).copy()
+    rk = a[8 * n : 16 * n].view(np.int64).copy() if len(a) >= 16 * n else None
+    en = a[16 * n : 24 * n].view(np.float64).copy() if len(a) >= 24 * n else None
     return TokenScores(np.asarray(ids, np.int64), lp, rk, en)
 
 
