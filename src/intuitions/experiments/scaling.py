@@ -1,0 +1,378 @@
+"""Intuition 4: loss follows a power law in size and data, so a bigger model's loss can be
+predicted before it is trained.
+
+Reads a table of runs (any CSV/Parquet of params, tokens, loss; or the ladder's own
+runs.csv), fits a Chinchilla-style law with bootstrap intervals (`intuitions.fit.powerlaw`),
+holds out the largest runs and predicts them, and derives the compute-optimal allocation.
+Figures re-render from the saved result alone (`figures(saved_result, out)`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from intuitions import paths
+from intuitions.errors import BadData, UserError
+from intuitions.fit import powerlaw as pl
+from intuitions.verdict import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED, Verdict
+
+INTUITIONS = (4,)
+
+# Spellings we accept when the user names no column (the ladder's, Epoch's, the usual ones).
+ALIASES = {
+    "params": ("params", "N", "N_params", "n_params", "parameters", "num_params"),
+    "tokens": ("tokens", "D", "D_tokens", "n_tokens", "num_tokens"),
+    "loss": ("loss", "L", "final_loss", "eval_loss"),
+    "flops": ("flops", "C", "C_flop", "compute", "FLOPs"),
+}
+HOLDOUT_BY = ("auto", "compute", "params", "member")
+
+
+@dataclass(frozen=True)
+class Columns:
+    params: str | None = None  # None: the first alias present
+    tokens: str | None = None
+    loss: str | None = None
+    flops: str | None = None
+
+
+@dataclass(frozen=True)
+class Points:
+    source: str
+    params: np.ndarray  # nan where the table has no such column
+    tokens: np.ndarray
+    compute: np.ndarray  # the table's FLOPs if given, else 6·N·D
+    loss: np.ndarray
+    member: tuple[str, ...] | None = None  # ladder member of each row
+    columns: dict = field(default_factory=dict)  # the column each quantity came from
+
+    def __len__(self) -> int:
+        return len(self.loss)
+
+    def subset(self, mask: np.ndarray) -> "Points":
+        mem = None if self.member is None else tuple(np.asarray(self.member, object)[mask])
+        return Points(self.source, self.params[mask], self.tokens[mask], self.compute[mask],
+                      self.loss[mask], mem, self.columns)
+
+    def values(self) -> dict[str, np.ndarray]:
+        return {"params": self.params, "tokens": self.tokens, "compute": self.compute}
+
+
+# ---------------------------------------------------------------- reading tables
+
+
+def _load_frame(path: Path):
+    import pandas as pd
+
+    if not path.exists():
+        raise UserError(f"no such table: {path}")
+    try:
+        if path.suffix.lower() in (".parquet", ".pq"):
+            return pd.read_parquet(path)
+        if path.suffix.lower() in (".csv", ".txt", ""):
+            return pd.read_csv(path)
+    except Exception as e:  # pandas raises a zoo of parser errors; all mean "unreadable"
+        raise UserError(f"cannot read table {path}: {' '.join(str(e).split())[:200]}") from None
+    raise UserError(f"{path}: tables must be .csv or .parquet")
+
+
+def _column(df, qty: str, name: str | None, required: bool, where: str) -> str | None:
+    if name is not None:
+        if name not in df.columns:
+            raise BadData(f"{where} has no column {name!r} (columns: {', '.join(map(str, df.columns))})")
+        return name
+    found = next((a for a in ALIASES[qty] if a in df.columns), None)
+    if found is None and required:
+        raise BadData(f"{where} has no {qty} column (looked for {', '.join(ALIASES[qty])}; "
+                      f"columns: {', '.join(map(str, df.columns))}); name it with --{qty}-col")
+    return found
+
+
+def _numeric(df, col: str, where: str) -> np.ndarray:
+    import pandas as pd
+
+    raw = df[col]
+    num = pd.to_numeric(raw, errors="coerce")
+    bad = num.isna() & raw.notna()
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise BadData(f"{where}: column {col!r} has a non-numeric value {raw.iloc[i]!r} in row {i + 1}")
+    x = num.to_numpy(float)
+    for test, what in ((np.isnan, "a missing (NaN) value"), (np.isinf, "an infinite value"),
+                       (lambda v: v <= 0, "a non-positive value")):
+        hit = np.flatnonzero(test(x))
+        if len(hit):
+            i = int(hit[0])
+            extra = f" {x[i]:g}" if what == "a non-positive value" else ""
+            raise BadData(f"{where}: column {col!r} has {what}{extra} in row {i + 1}"
+                          + (" (power laws need positive values)" if extra else ""))
+    return x
+
+
+def needed(form: pl.Form, flops_given: bool) -> set[str]:
+    need = {"params": {"params"}, "tokens": {"tokens"}, "chinchilla": {"params", "tokens"},
+            "compute": set() if flops_given else {"params", "tokens"}}[form.name]
+    return need | {"loss"}
+
+
+def read_table(path: Path, form: pl.Form, cols: Columns = Columns(), exclude_col: str | None = None,
+               drop_untrained: bool = False) -> Points:
+    """Validated points. `drop_untrained` drops rows with zero tokens (a ladder's step 0)."""
+    df = _load_frame(path)
+    where = path.name
+    if exclude_col is not None:
+        if exclude_col not in df.columns:
+            raise BadData(f"{where} has no column {exclude_col!r} to exclude rows by")
+        df = df[~df[exclude_col].fillna(0).astype(bool)].reset_index(drop=True)
+    if drop_untrained and "tokens" in df.columns:
+        import pandas as pd
+
+        df = df[pd.to_numeric(df["tokens"], errors="coerce").fillna(1) > 0].reset_index(drop=True)
+    if len(df) == 0:
+        raise BadData(f"{where} has no rows")
+    flops_col = _column(df, "flops", cols.flops, False, where)
+    need = needed(form, flops_col is not None)
+    names = {q: _column(df, q, getattr(cols, q), q in need, where) for q in ("params", "tokens", "loss")}
+    names["flops"] = flops_col
+    used = [c for c in names.values() if c is not None]
+    vals = {}
+    for q, c in names.items():
+        if c is None:
+            vals[q] = np.full(len(df), np.nan)
+        elif q in need or q == "flops":
+            vals[q] = _numeric(df, c, where)
+        else:  # only for colouring plots: keep it if clean, ignore it if not
+            try:
+                vals[q] = _numeric(df, c, where)
+            except BadData:
+                vals[q] = np.full(len(df), np.nan)
+    dup = df.duplicated(subset=used, keep=False).to_numpy()
+    if dup.any():
+        rows = np.flatnonzero(dup)[:2] + 1
+        raise BadData(f"{where}: rows {rows[0]} and {rows[1]} are duplicates (same {', '.join(used)})")
+    compute = vals["flops"] if flops_col else 6.0 * vals["params"] * vals["tokens"]
+    member = tuple(df["member"].astype(str)) if "member" in df.columns else None
+    return Points(str(path), vals["params"], vals["tokens"], compute, vals["loss"], member,
+                  {q: c for q, c in names.items() if c is not None})
+
+
+def family_table(preset: str) -> Path:
+    path = paths.family_root() / preset / "runs.csv"
+    if not path.exists():
+        raise UserError(f"no ladder runs at {path}; train it first: intuitions train --preset {preset}")
+    return path
+
+
+# ---------------------------------------------------------------- the experiment
+
+
+@dataclass(frozen=True)
+class ScalingRequest:
+    form: str = "chinchilla"
+    holdout: int = 0  # how many of the largest runs (or members) to predict instead of fit
+    holdout_by: str = "auto"  # auto: by member for a ladder, else by compute
+    budgets: tuple[float, ...] = ()  # compute budgets for N*, D*; default max C ×1, ×10, ×100
+    fit: pl.FitOptions = field(default_factory=pl.FitOptions)
+
+
+@dataclass(frozen=True)
+class PointPrediction:
+    member: str | None
+    params: float
+    tokens: float
+    compute: float
+    actual: float
+    predicted: float
+    ci_low: float  # the law's 95% bootstrap interval
+    ci_high: float
+    pi_low: float  # prediction interval: law + the fit's own scatter
+    pi_high: float
+    abs_error: float
+    rel_error: float  # |predicted - actual| / actual
+    inside_pi: bool
+
+
+@dataclass(frozen=True)
+class FitStats:
+    objective: float
+    r2_log: float
+    rmse_log: float
+    converged: bool
+    n_starts: int
+    n_refined: int
+    bootstrap_ok: int  # refits that converged to finite values, of settings.bootstrap
+    residuals_log: list[float]
+
+
+@dataclass(frozen=True)
+class ScalingResult:
+    source: str
+    form: str
+    formula: str
+    n_points: int
+    n_fit: int
+    n_holdout: int
+    params: dict[str, pl.Interval]
+    fit: FitStats
+    predictions: list[PointPrediction]
+    compute_optimal: list[pl.Optimum]
+    settings: dict
+    points: dict  # every row, with held_out flags: figures re-render from this
+    bootstrap_theta: list[list[float]]  # [e=log E, log A, alpha, ...] per refit
+
+
+def holdout_mask(pts: Points, k: int, by: str) -> np.ndarray:
+    """True for held-out rows: the k largest by compute / params, or the k largest members."""
+    held = np.zeros(len(pts), bool)
+    if k <= 0:
+        return held
+    if by not in HOLDOUT_BY:
+        raise UserError(f"--holdout-by must be one of {', '.join(HOLDOUT_BY)}, got {by!r}")
+    if by == "auto":
+        by = "member" if pts.member is not None else "compute" if np.isfinite(pts.compute).all() else "params"
+    if by == "member":
+        if pts.member is None or not np.isfinite(pts.params).all():
+            raise UserError("--holdout-by member needs a 'member' column and parameter counts")
+        mem = np.asarray(pts.member, object)
+        names = sorted(set(mem), key=lambda m: pts.params[mem == m].max())
+        if k >= len(names):
+            raise UserError(f"--holdout {k} leaves no member to fit (the table has {len(names)})")
+        return np.isin(mem, names[-k:])
+    key = pts.compute if by == "compute" else pts.params
+    if not np.isfinite(key).all():
+        raise UserError(f"--holdout-by {by} needs {'tokens or flops' if by == 'compute' else 'params'} in the table")
+    if k >= len(pts):
+        raise UserError(f"--holdout {k} leaves no point to fit (the table has {len(pts)})")
+    held[np.argsort(key, kind="stable")[-k:]] = True
+    return held
+
+
+def run(pts: Points, req: ScalingRequest, progress=None) -> ScalingResult:
+    form = pl.get_form(req.form)
+    held = holdout_mask(pts, req.holdout, req.holdout_by)
+    train, test = pts.subset(~held), pts.subset(held)
+    f = pl.fit(form, train.values(), train.loss, req.fit, progress)
+    preds = []
+    for i, p in enumerate(pl.predict(f, test.values()) if len(test) else []):
+        actual = float(test.loss[i])
+        preds.append(PointPrediction(
+            None if test.member is None else test.member[i], float(test.params[i]), float(test.tokens[i]),
+            float(test.compute[i]), actual, p.loss.value, p.loss.ci_low, p.loss.ci_high, p.pi_low, p.pi_high,
+            abs(p.loss.value - actual), abs(p.loss.value - actual) / actual,
+            bool(p.pi_low <= actual <= p.pi_high)))
+    budgets = req.budgets or tuple(float(np.nanmax(pts.compute)) * m for m in (1, 10, 100))
+    budgets = tuple(b for b in budgets if np.isfinite(b))
+    stats = FitStats(f.objective, f.r2_log, float(np.sqrt(np.mean(f.residuals ** 2))), f.converged,
+                     f.n_starts, f.n_refined, len(f.boot_thetas), f.residuals.tolist())
+    o = req.fit
+    settings = {"delta": o.delta, "n_starts": f.n_starts, "refine": o.refine, "bootstrap": o.bootstrap,
+                "seed": o.seed, "level": o.level, "holdout": req.holdout, "holdout_by": req.holdout_by,
+                "grid": {"e": o.grid.e, "coef": o.grid.coef, "exponent": o.grid.exponent},
+                "columns": pts.columns, "optimizer": "L-BFGS-B", "ftol": o.ftol, "gtol": o.gtol}
+    points = {"params": pts.params, "tokens": pts.tokens, "compute": pts.compute, "loss": pts.loss,
+              "member": pts.member, "held_out": held}
+    return ScalingResult(pts.source, form.name, form.formula, len(pts), len(train), len(test),
+                         pl.parameters(f), stats, preds, pl.compute_optimal(f, budgets), settings,
+                         points, f.boot_thetas.tolist())
+
+
+# ---------------------------------------------------------------- main-job step
+
+
+def report_step(ctx) -> None:
+    """Fit L(N,D) on the ladder, predicting its largest member; also fit an external table
+    (e.g. Epoch's Chinchilla points) when `options.table` names one."""
+    from intuitions.results import write_result
+
+    o = ctx.options
+    fit_opts = pl.FitOptions(seed=ctx.seed, bootstrap=int(o.get("bootstrap", 1000)),
+                             delta=float(o.get("delta", 1e-3)))
+    jobs = {}
+    preset = ctx.ladder.split(":", 1)[-1]
+    # Non-embedding N by default: at this size the embedding is most of the parameters and
+    # bends the curve (Kaplan et al. 2020).
+    jobs["ladder"] = (lambda: read_table(family_table(preset), pl.FORMS["chinchilla"],
+                                         Columns(params=o.get("params_col", "non_embedding_params")),
+                                         drop_untrained=True),
+                      ScalingRequest("chinchilla", int(o.get("holdout", 1)), "member", fit=fit_opts))
+    if o.get("table"):
+        cols = Columns(*(o.get(k) for k in ("params_col_table", "tokens_col", "loss_col", "flops_col")))
+        jobs["table"] = (lambda: read_table(Path(o["table"]), pl.FORMS["chinchilla"], cols, o.get("exclude_col")),
+                         ScalingRequest("chinchilla", int(o.get("table_holdout", 0)),
+                                        o.get("table_holdout_by", "compute"), fit=fit_opts))
+    sources = {}
+    for name, (load, req) in jobs.items():
+        pts = load()  # a missing or malformed table is the user's to fix: let it raise
+        try:
+            sources[name] = run(pts, req)
+        except BadData as e:  # too few points for the law: a finding, not a crash
+            sources[name] = {"status": "skipped", "reason": str(e)}
+    config = {"ladder": ctx.ladder, "seed": ctx.seed, "options": dict(o),
+              "max_rel_error": float(o.get("max_rel_error", MAX_REL_ERROR)),
+              "max_pi_halfwidth": float(o.get("max_pi_halfwidth", MAX_PI_HALFWIDTH))}
+    write_result(ctx.out, "scaling", config, {"sources": sources})
+    from intuitions.results import to_jsonable
+
+    for name, res in sources.items():
+        if isinstance(res, ScalingResult):
+            figures(to_jsonable(res), ctx.out, prefix=f"{name}_")
+
+
+MAX_REL_ERROR = 0.05
+MAX_PI_HALFWIDTH = 0.10
+
+
+def verdicts(saved: dict) -> list[Verdict]:
+    cfg = saved.get("config", {})
+    thr = float(cfg.get("max_rel_error", MAX_REL_ERROR))
+    width = float(cfg.get("max_pi_halfwidth", MAX_PI_HALFWIDTH))
+    rule = (f"Fit L(N,D) = E + A·N^-α + B·D^-β on all but the largest run(s) (Huber δ=1e-3 in log space, "
+            f"multi-start L-BFGS, bootstrap 95% intervals), then predict the held-out run with the largest "
+            f"compute. Supported if its relative error |pred−actual|/actual ≤ {thr:.0%}, or if the actual loss "
+            f"lies inside the 95% prediction interval and that interval's half-width is ≤ {width:.0%} of the "
+            f"prediction. Not supported at this scale if the error exceeds {thr:.0%} and the actual loss lies "
+            f"outside the interval. Inconclusive otherwise (too few points to fit, nothing held out, no "
+            f"interval, or an interval too wide to mean anything).")
+    out = []
+    for name, res in saved.get("result", {}).get("sources", {}).items():
+        out.append(_verdict(name, res, thr, width, rule))
+    if not out:
+        out.append(Verdict(4, INCONCLUSIVE, rule, "no table was fitted"))
+    return out
+
+
+def _verdict(name: str, res: dict, thr: float, width: float, rule: str) -> Verdict:
+    if res.get("status") == "skipped":
+        return Verdict(4, INCONCLUSIVE, rule, f"{name}: not fitted ({res.get('reason')})")
+    preds = res.get("predictions") or []
+    if not preds:
+        return Verdict(4, INCONCLUSIVE, rule, f"{name}: no run was held out")
+    p = max(preds, key=lambda q: q["compute"] if q["compute"] is not None else -1)
+    pe = {k: (float("nan") if p.get(k) is None else float(p[k])) for k in
+          ("predicted", "actual", "pi_low", "pi_high", "rel_error")}
+    who = f"{name} {p.get('member') or 'largest run'} (N={p['params']:.3g}, D={p['tokens']:.3g})"
+    ev = (f"{who}: predicted {pe['predicted']:.4f} [95% PI {pe['pi_low']:.4f}, {pe['pi_high']:.4f}] vs actual "
+          f"{pe['actual']:.4f}; relative error {pe['rel_error']:.2%}; fitted on {res['n_fit']} points, "
+          f"R²(log) {res['fit']['r2_log']:.3f}")
+    if not np.isfinite([pe["pi_low"], pe["pi_high"]]).all():
+        return Verdict(4, INCONCLUSIVE, rule, ev + "; no bootstrap interval")
+    inside = pe["pi_low"] <= pe["actual"] <= pe["pi_high"]
+    half = (pe["pi_high"] - pe["pi_low"]) / 2 / pe["predicted"]
+    if pe["rel_error"] <= thr or (inside and half <= width):
+        return Verdict(4, SUPPORTED, rule, ev)
+    if not inside:
+        return Verdict(4, NOT_SUPPORTED, rule, ev)
+    return Verdict(4, INCONCLUSIVE, rule, ev + f"; interval half-width {half:.0%} is too wide")
+
+
+# ---------------------------------------------------------------- figures
+
+
+def figures(saved: dict, out: Path, prefix: str = "") -> list[Path]:
+    """loss vs the form's main variable (with fit and extrapolation band), iso-FLOP curves
+    (L(N,D) only) and predicted vs actual for held-out runs, from a saved ScalingResult."""
+    from intuitions.report import scaling_figures
+
+    return scaling_figures.render(saved, out, prefix)
