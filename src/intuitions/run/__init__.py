@@ -1,0 +1,1 @@
+"""The main job: `intuitions run` (config, cached steps, progress) and its report."""

@@ -1,0 +1,266 @@
+"""`intuitions run`: config validation, cached steps, failures that stay local, resume."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import runfakes
+from intuitions.cli import main
+from intuitions.errors import UserError
+from intuitions.run import config, pipeline
+
+
+def _cli(argv: list[str], capsys) -> tuple[int, str, str]:
+    try:
+        main(argv)
+        code = 0
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else 0
+    cap = capsys.readouterr()
+    return code, cap.out, cap.err
+
+
+# ---- configuration ------------------------------------------------------------------
+
+@pytest.mark.parametrize("preset", config.PRESETS)
+def test_defaults_resolve_for_every_preset(preset):
+    p = config.plan(config.resolve(preset), {"smollm2-135m", "gemma3-270m"})
+    assert p.preset == preset and p.ladder == preset
+    assert [e.name for e in p.experiments] == ["multitask", "icl", "cot", "scaling", "emergence"]
+    covered = {k for e in p.experiments for k in e.intuitions}
+    assert covered == {1, 2, 3, 4, 5, 6}
+    assert p.n >= 1 and p.seeds >= 1
+
+
+def test_user_values_win_over_preset_and_run_id_follows_config():
+    base = config.resolve("smoke")
+    over = config.resolve("smoke", {"n": 3, "presets": {"smoke": {"seeds": 2}}, "options": {"icl": {"k": [1, 2]}}})
+    assert (over["n"], over["seeds"], over["options"]["icl"]) == (3, 2, {"k": [1, 2]})
+    a = config.plan(base, {"smollm2-135m"})
+    assert a.run_id == config.plan(config.resolve("smoke"), {"smollm2-135m"}).run_id  # deterministic
+    assert a.run_id != config.plan(over, {"smollm2-135m"}).run_id
+    assert a.run_id.startswith("smoke-")
+
+
+@pytest.mark.parametrize("user, message", [
+    ({"experiments": ["multitask", "telepathy"]}, "unknown experiment 'telepathy'"),
+    ({"models": ["gpt-17"]}, "unknown model 'gpt-17'"),
+    ({"ladder": "huge"}, "unknown ladder 'huge'"),
+    ({"n": 0}, "'n' must be an integer >= 1"),
+    ({"seeds": "three"}, "'seeds' must be an integer"),
+    ({"colour": "blue"}, "unknown key 'colour'"),
+    ({"presets": {"medium": {}}}, "unknown preset 'medium'"),
+    ({"options": {"icl": 3}}, "'options' must hold one table"),
+    ({"experiments": []}, "'experiments' is empty"),
+])
+def test_bad_configs_are_one_line_user_errors(user, message):
+    with pytest.raises(UserError, match=re.escape(message)):
+        config.plan(config.resolve("quick", user), {"smollm2-135m", "gemma3-270m"})
+
+
+def test_malformed_toml_is_a_user_error(tmp_path):
+    p = tmp_path / "run.toml"
+    p.write_text("n = [1,\n")
+    with pytest.raises(UserError, match="not valid TOML"):
+        config.read_toml(p)
+
+
+@pytest.mark.parametrize("toml, message", [
+    ("experiments = ['fake_multi', 'nope']\n", "unknown experiment 'nope'"),
+    ("models = ['nope-1b']\n", "unknown model 'nope-1b'"),
+    ("n = [1,\n", "not valid TOML"),
+])
+def test_cli_rejects_bad_config_before_any_work(tmp_path, monkeypatch, capsys, toml, message):
+    calls = tmp_path / "calls.log"
+    runfakes.install(tmp_path, monkeypatch, calls)
+    cfg = tmp_path / "run.toml"
+    cfg.write_text(toml)
+    out = tmp_path / "run"
+    code, _, err = _cli(["run", "--preset", "smoke", "--config", str(cfg), "--out", str(out), "--no-progress"], capsys)
+    assert code == 2
+    assert err.count("\n") == 1 and message in err
+    assert not out.exists() and runfakes.calls_of(calls) == []
+
+
+def test_cli_rejects_unwritable_out_and_unknown_preset(tmp_path, monkeypatch, capsys):
+    calls = tmp_path / "calls.log"
+    runfakes.install(tmp_path, monkeypatch, calls)
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    cfg = tmp_path / "run.toml"
+    cfg.write_text(f"experiments = {list(runfakes.FAKES)!r}\nmodels = []\n")
+    code, _, err = _cli(["run", "--preset", "smoke", "--config", str(cfg), "--out", str(blocker / "run"),
+                         "--no-progress"], capsys)
+    assert code == 2 and "cannot write to --out" in err and err.count("\n") == 1
+    code, _, err = _cli(["run", "--preset", "medium", "--no-progress"], capsys)
+    assert code == 2 and "unknown preset 'medium'" in err
+    assert runfakes.calls_of(calls) == []
+
+
+# ---- running with fake experiments ---------------------------------------------------
+
+def test_full_run_then_everything_cached(tmp_path, monkeypatch):
+    calls = tmp_path / "calls.log"
+    runfakes.install(tmp_path, monkeypatch, calls)
+    plan = runfakes.make_plan()
+    run_dir = tmp_path / "run"
+    first = pipeline.execute(plan, run_dir, progress=False)
+    assert [o.record.status for o in first.steps] == ["ok"] * 6
+    assert sorted(runfakes.calls_of(calls)) == sorted(["ladder", *runfakes.FAKES])
+    assert (run_dir / "report.html").is_file() and (run_dir / "report.ko.md").is_file()
+    first_html = (run_dir / "report.html").read_text()
+
+    second = pipeline.execute(plan, run_dir, progress=False)
+    assert all(o.cached for o in second.steps)
+    assert sorted(runfakes.calls_of(calls)) == sorted(["ladder", *runfakes.FAKES])  # nothing recomputed
+    strip = lambda s: re.sub(r"<time>.*?</time>", "", s)  # noqa: E731
+    # The verdicts, figures and tables are the same; only this run's timings differ.
+    assert strip(first_html).count('class="label sup"') == strip((run_dir / "report.html").read_text()).count('class="label sup"')
+
+
+def test_changed_options_or_code_recompute_only_that_step(tmp_path, monkeypatch):
+    calls = tmp_path / "calls.log"
+    mods = runfakes.install(tmp_path, monkeypatch, calls)
+    run_dir = tmp_path / "run"
+    pipeline.execute(runfakes.make_plan(), run_dir, progress=False, render=False)
+    calls.unlink()
+    plan2 = runfakes.make_plan(options={"fake_cot": {"steps": [1, 2]}})
+    pipeline.execute(plan2, run_dir, progress=False, render=False)
+    assert runfakes.calls_of(calls) == ["fake_cot"]
+    calls.unlink()
+    runfakes.write_fake(mods, "fake_emerge", (5,), extra="\n# an edit\n")
+    sys.modules.pop("fake_emerge", None)
+    pipeline.execute(plan2, run_dir, progress=False, render=False)
+    assert runfakes.calls_of(calls) == ["fake_emerge"]
+
+
+def test_failing_and_missing_modules_become_inconclusive_sections(tmp_path, monkeypatch):
+    calls = tmp_path / "calls.log"
+    runfakes.install(tmp_path, monkeypatch, calls)
+    monkeypatch.setenv("FAKE_FAIL", "fake_scaling")
+    plan = runfakes.make_plan(experiments=["fake_multi", "fake_icl", "fake_missing", "fake_scaling", "fake_emerge"])
+    run_dir = tmp_path / "run"
+    out = pipeline.execute(plan, run_dir, progress=False)
+    status = {o.record.name: o.record.status for o in out.steps}
+    assert status == {"ladder": "ok", "fake_multi": "ok", "fake_icl": "ok", "fake_missing": "failed",
+                      "fake_scaling": "failed", "fake_emerge": "ok"}
+    rec = {o.record.name: o.record for o in out.steps}
+    assert "ValueError: the fake step failed on purpose" == rec["fake_scaling"].error  # one line
+    assert "ModuleNotFoundError" in rec["fake_missing"].error
+    assert (run_dir / "steps" / "fake_scaling" / "error.log").is_file()
+    doc = json.loads((run_dir / "verdicts.json").read_text())
+    labels = {h["intuition"]: h["label"] for h in doc["headlines"]}
+    assert labels[3] == labels[4] == "inconclusive"
+    assert labels[1] == labels[2] == labels[5] == labels[6] == "supported"
+    html = (run_dir / "report.html").read_text()
+    assert "ValueError: the fake step failed on purpose" in html
+    # A failed step is retried next time; the good ones are not.
+    calls.unlink()
+    monkeypatch.delenv("FAKE_FAIL")
+    pipeline.execute(plan, run_dir, progress=False, render=False)
+    assert sorted(runfakes.calls_of(calls)) == ["fake_scaling"]
+
+
+def test_interrupted_run_continues_without_recomputing(tmp_path, monkeypatch, capsys):
+    calls = tmp_path / "calls.log"
+    runfakes.install(tmp_path, monkeypatch, calls)
+    monkeypatch.setenv("FAKE_INTERRUPT", "fake_cot")
+    plan = runfakes.make_plan()
+    run_dir = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.execute(plan, run_dir, progress=False)
+    assert runfakes.calls_of(calls) == ["ladder", "fake_multi", "fake_icl", "fake_cot"]
+    assert (run_dir / "steps" / "fake_icl" / "step.json").is_file()
+    assert not (run_dir / "steps" / "fake_cot" / "step.json").exists()
+    monkeypatch.delenv("FAKE_INTERRUPT")
+    calls.unlink()
+    out = pipeline.execute(plan, run_dir, progress=False)
+    assert runfakes.calls_of(calls) == ["fake_cot", "fake_scaling", "fake_emerge"]
+    assert [o.cached for o in out.steps] == [True, True, True, False, False, False]
+
+
+def test_cli_ctrl_c_exits_130_and_keeps_finished_steps(tmp_path, monkeypatch, capsys):
+    calls = tmp_path / "calls.log"
+    runfakes.install(tmp_path, monkeypatch, calls)
+    monkeypatch.setenv("FAKE_INTERRUPT", "fake_icl")
+    cfg = tmp_path / "run.toml"
+    cfg.write_text(f"experiments = {list(runfakes.FAKES)!r}\nmodels = []\n")
+    out = tmp_path / "run"
+    code, _, err = _cli(["run", "--preset", "smoke", "--config", str(cfg), "--out", str(out), "--no-progress"], capsys)
+    assert code == 130 and "interrupted" in err
+    assert (out / "steps" / "fake_multi" / "step.json").is_file()
+    monkeypatch.delenv("FAKE_INTERRUPT")
+    calls.unlink()
+    code, stdout, _ = _cli(["run", "--preset", "smoke", "--config", str(cfg), "--out", str(out), "--no-progress"], capsys)
+    assert code == 0 and stdout.strip().endswith("report.html")
+    assert "fake_multi" not in runfakes.calls_of(calls) and "fake_icl" in runfakes.calls_of(calls)
+
+
+def test_default_out_is_runs_slash_id_and_reused(tmp_path, monkeypatch, capsys):
+    runfakes.install(tmp_path, monkeypatch, tmp_path / "calls.log")
+    cfg = tmp_path / "run.toml"
+    cfg.write_text(f"experiments = {list(runfakes.FAKES)!r}\nmodels = []\n")
+    monkeypatch.chdir(tmp_path)
+    code, stdout, _ = _cli(["run", "--preset", "smoke", "--config", str(cfg), "--no-progress"], capsys)
+    assert code == 0
+    run_dirs = list((tmp_path / "runs").iterdir())
+    assert len(run_dirs) == 1 and run_dirs[0].name.startswith("smoke-")
+    code, stdout2, err = _cli(["run", "--preset", "smoke", "--config", str(cfg), "--no-progress"], capsys)
+    assert stdout2 == stdout and "6 cached" in err
+
+
+def test_progress_display_runs(tmp_path, monkeypatch):
+    runfakes.install(tmp_path, monkeypatch)
+    out = pipeline.execute(runfakes.make_plan(), tmp_path / "run", progress=True, render=False)
+    assert all(o.record.status == "ok" for o in out.steps)
+    assert pipeline.expected_seconds("smoke", "fake_icl") < pipeline.DEFAULT_GUESS_S  # remembered for the ETA
+
+
+def test_failed_ladder_is_recorded_and_experiments_still_run(tmp_path, monkeypatch):
+    runfakes.install(tmp_path, monkeypatch)
+
+    def broken(preset):
+        raise RuntimeError("no data")
+
+    monkeypatch.setattr(pipeline.ladder_mod, "train", broken)
+    out = pipeline.execute(runfakes.make_plan(), tmp_path / "run", progress=False, render=False)
+    assert out.steps[0].record.status == "failed" and out.steps[0].record.error == "RuntimeError: no data"
+    assert all(o.record.status == "ok" for o in out.steps[1:])
+
+
+# ---- the real job -------------------------------------------------------------------
+
+def _real_modules_present() -> bool:
+    mods = [m for m, _ in config.EXPERIMENTS.values()] + ["intuitions.family"]
+    return all(importlib.util.find_spec(m) is not None for m in mods)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _real_modules_present(), reason="not every experiment module has landed yet")
+def test_smoke_run_end_to_end(tmp_path):
+    """`intuitions run --preset smoke` in a subprocess: all six sections, a verdict each."""
+    out = tmp_path / "run"
+    env = dict(os.environ, OMP_NUM_THREADS="2")
+    t0 = time.monotonic()
+    r = subprocess.run([sys.executable, "-m", "intuitions.cli", "run", "--preset", "smoke", "--out", str(out),
+                        "--no-progress", "--strict"], env=env, capture_output=True, text=True, timeout=900)
+    wall = time.monotonic() - t0
+    assert r.returncode == 0, r.stderr[-3000:]
+    doc = json.loads((out / "verdicts.json").read_text())
+    assert [h["intuition"] for h in doc["headlines"]] == [1, 2, 3, 4, 5, 6]
+    assert {v["intuition"] for v in doc["verdicts"]} == {1, 2, 3, 4, 5, 6}
+    html = (out / "report.html").read_text()
+    assert all(f'id="i{k}"' in html for k in range(1, 7))
+    r2 = subprocess.run([sys.executable, "-m", "intuitions.cli", "run", "--preset", "smoke", "--out", str(out),
+                         "--no-progress"], env=env, capture_output=True, text=True, timeout=300)
+    assert r2.returncode == 0 and "6 steps (6 cached)" in r2.stderr
+    print(f"smoke run: {wall:.1f} s cold")
