@@ -1,0 +1,420 @@
+"""Intuition 1: predicting the next token is secretly many tasks.
+
+The mean loss over a corpus splits exactly into per-task parts: with n_t of N tokens
+tagged task t and mean loss L_t on them,  L = sum_t (n_t / N) * L_t.  We report each
+task's share, mean loss, contribution (share x loss) and fraction of the total, check the
+identity numerically, and follow the per-task losses across a ladder of model sizes and
+training checkpoints ("who learns what when"). The probe suite (`probes.py`) asks the
+same question of real models one small task at a time.
+
+Intervals: tokens of one document are not independent, so every interval resamples whole
+documents (or, for one plain text, lines) and recomputes the ratios (cluster bootstrap).
+Differences between models use the same resamples for every model (paired)."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from intuitions.errors import UserError
+from intuitions.experiments.multitask_tags import (  # noqa: F401  (re-exported)
+    OTHER, Corpus, TaggedText, TaskSpan, file_corpus, heuristic_spans, read_spans_file, world_corpus,
+)
+from intuitions.models.base import Scorer, score_texts
+from intuitions.stats import Estimate
+from intuitions.verdict import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED, Verdict
+
+INTUITIONS = (1,)
+N_BOOT = 1000
+MAX_LINE_CLUSTERS = 500
+IDENTITY_TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class TaskSums:
+    """Per (cluster, task): summed loss in nats and token count. Everything derives from these."""
+    tasks: tuple[str, ...]
+    loss: np.ndarray  # float64 [clusters, tasks]
+    count: np.ndarray  # int64 [clusters, tasks]
+
+
+@dataclass(frozen=True)
+class TaskLoss:
+    task: str
+    n_tokens: int
+    share: Estimate
+    mean_loss: Estimate  # nats per token of this task
+    contribution: Estimate  # share x mean loss: this task's part of the overall mean
+    fraction: float  # contribution / overall mean loss
+
+
+@dataclass(frozen=True)
+class Decomposition:
+    model: str
+    fingerprint: str
+    member: str | None  # ladder member name, None for other models
+    step: int | None  # training step, where known
+    final: bool  # a finished model (False: an intermediate checkpoint)
+    n_params: int | None
+    non_embedding_params: int | None
+    n_tokens: int
+    n_clusters: int
+    ci_unit: str
+    overall_loss: Estimate
+    sum_of_contributions: float
+    identity_error: float  # |overall - sum_t share_t * loss_t|
+    tasks: list[TaskLoss]
+
+
+@dataclass(frozen=True)
+class Learning:
+    """One task along one axis (model size, or one member's training steps)."""
+    task: str
+    axis: str  # "size" or "steps:<member>"
+    xs: list[float]
+    losses: list[float]
+    drop: Estimate  # loss at the first point minus loss at the last, paired over documents
+    reached_at: float | None  # first x by which 90% of the drop is done
+    label: str  # early | late | not learned
+
+
+# -- decomposition -------------------------------------------------------------------------
+def token_tasks(text: TaggedText, offsets: Sequence[tuple[int, int]], index: dict[str, int]) -> np.ndarray:
+    """Task index per token: the task covering most of its characters (ties: the first in
+    task order); tokens no span touches get the text's default; added tokens (BOS) get -1."""
+    lab = np.full(len(text.text), -1, np.int64)
+    for s in text.spans:
+        lab[s.start:s.end] = index[s.task]
+    out = np.full(len(offsets), -1, np.int64)
+    for i, (a, b) in enumerate(offsets):
+        if a == b:
+            continue
+        seg = lab[a:b]
+        seg = seg[seg >= 0]  # a leading space is nobody's: it must not outvote the word
+        out[i] = np.bincount(seg).argmax() if len(seg) else index[text.default]
+    return out
+
+
+def clusters_of(corpus: Corpus, ti: int, starts: np.ndarray) -> tuple[np.ndarray, int]:
+    """Bootstrap unit of each token: its document, or for one long text its line (blank
+    lines join the line before; very many lines are merged into contiguous blocks)."""
+    if len(corpus.texts) > 1:
+        return np.full(len(starts), ti), len(corpus.texts)
+    lines = corpus.texts[0].text.split("\n")
+    ends = np.cumsum([len(x) + 1 for x in lines])  # char just past each line's newline
+    solid = np.cumsum([bool(x.strip()) for x in lines])  # non-blank lines so far
+    n = max(int(solid[-1]), 1)
+    line = np.minimum(np.searchsorted(ends, starts, side="right"), len(lines) - 1)
+    idx = np.maximum(solid[line] - 1, 0)
+    k = min(n, MAX_LINE_CLUSTERS)
+    return idx * k // n, k
+
+
+def accumulate(losses: np.ndarray, task_idx: np.ndarray, cluster_idx: np.ndarray,
+               tasks: Sequence[str], n_clusters: int) -> TaskSums:
+    """Token-level losses (nats) with a task and a cluster each -> per (cluster, task) sums."""
+    loss = np.zeros((n_clusters, len(tasks)))
+    count = np.zeros((n_clusters, len(tasks)), np.int64)
+    np.add.at(loss, (cluster_idx, task_idx), losses)
+    np.add.at(count, (cluster_idx, task_idx), 1)
+    return TaskSums(tuple(tasks), loss, count)
+
+
+def task_sums(scorer: Scorer, corpus: Corpus) -> TaskSums:
+    tasks = corpus.tasks
+    index = {t: i for i, t in enumerate(tasks)}
+    scores = score_texts(scorer, [t.text for t in corpus.texts])
+    parts = []
+    n_clusters = 0
+    for ti, (text, s) in enumerate(zip(corpus.texts, scores)):
+        if s.offsets is None:
+            raise UserError(f"model {scorer.name!r} gives no character offsets: it cannot be tagged by span")
+        lab = token_tasks(text, s.offsets, index)
+        ok = np.isfinite(s.logprobs) & (lab >= 0)
+        cl, n_clusters = clusters_of(corpus, ti, np.array([a for a, _ in s.offsets], np.int64))
+        parts.append((-s.logprobs[ok], lab[ok], cl[ok]))
+    cat = [np.concatenate(x) if x else np.zeros(0) for x in zip(*parts)]
+    return accumulate(cat[0], cat[1].astype(np.int64), cat[2].astype(np.int64), tasks, n_clusters)
+
+
+def boot_weights(n_clusters: int, n_boot: int = N_BOOT, seed: int = 0) -> np.ndarray:
+    """[n_boot, clusters] multiplicities of a cluster bootstrap; share them to pair models."""
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, n_clusters, size=(n_boot, n_clusters))
+    w = np.zeros((n_boot, n_clusters))
+    np.add.at(w, (np.arange(n_boot)[:, None], idx), 1)
+    return w
+
+
+def _est(value: float, boots: np.ndarray, n: int) -> Estimate:
+    b = boots[np.isfinite(boots)]
+    if len(b) == 0:
+        return Estimate(float(value), float("nan"), float("nan"), n)
+    lo, hi = np.quantile(b, [0.025, 0.975])
+    return Estimate(float(value), float(lo), float(hi), n)
+
+
+def _ratio(a, b):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(b > 0, a / np.where(b > 0, b, 1), np.nan)
+
+
+def decompose(sums: TaskSums, weights: np.ndarray, model: str = "", fingerprint: str = "",
+              ci_unit: str = "document", **meta) -> Decomposition:
+    S, N = sums.loss.sum(0), sums.count.sum(0)  # per task
+    total_n = int(N.sum())
+    if total_n == 0:
+        raise UserError("no scored tokens to decompose")
+    overall = float(S.sum() / total_n)
+    share, mean = N / total_n, _ratio(S, N)
+    contrib = np.where(N > 0, share * np.nan_to_num(mean), 0.0)
+    Sb, Nb = weights @ sums.loss, weights @ sums.count  # [boot, task]
+    Nb_tot = Nb.sum(1, keepdims=True)
+    overall_b = _ratio(Sb.sum(1), Nb_tot[:, 0])
+    tasks = [
+        TaskLoss(t, int(N[i]), _est(share[i], _ratio(Nb[:, i], Nb_tot[:, 0]), int(N[i])),
+                 _est(mean[i], _ratio(Sb[:, i], Nb[:, i]), int(N[i])),
+                 _est(contrib[i], _ratio(Sb[:, i], Nb_tot[:, 0]), int(N[i])), float(contrib[i] / overall) if overall else math.nan)
+        for i, t in enumerate(sums.tasks) if N[i] > 0
+    ]
+    total_contrib = float(sum(t.contribution.value for t in tasks))
+    return Decomposition(
+        model=model, fingerprint=fingerprint, member=meta.get("member"), step=meta.get("step"), final=meta.get("final", True),
+        n_params=meta.get("n_params"), non_embedding_params=meta.get("non_embedding_params"),
+        n_tokens=total_n, n_clusters=int(sums.loss.shape[0]), ci_unit=ci_unit,
+        overall_loss=_est(overall, overall_b, total_n), sum_of_contributions=total_contrib,
+        identity_error=abs(overall - total_contrib), tasks=tasks,
+    )
+
+
+# -- who learns what when ------------------------------------------------------------------------
+def learning_curve(task_i: int, task: str, axis: str, xs: Sequence[float], series: Sequence[TaskSums],
+                   weights: np.ndarray) -> Learning | None:
+    """Label one task along an ordered axis.
+
+    not learned: the paired 95% CI of (first - last loss) does not lie above 0;
+    early / late: the first x by which 90% of the drop is done lies in the first / second
+    half of the axis on a log scale."""
+    losses = np.array([_ratio(s.loss[:, task_i].sum(), s.count[:, task_i].sum()) for s in series], float)
+    if len(series) < 2 or not np.all(np.isfinite(losses)):
+        return None
+    first, last = series[0], series[-1]
+    boots = _ratio(weights @ first.loss[:, task_i], weights @ first.count[:, task_i]) - \
+        _ratio(weights @ last.loss[:, task_i], weights @ last.count[:, task_i])
+    drop = _est(losses[0] - losses[-1], boots, int(last.count[:, task_i].sum()))
+    if not drop.ci_low > 0:
+        return Learning(task, axis, list(map(float, xs)), losses.tolist(), drop, None, "not learned")
+    target = losses[-1] + 0.1 * (losses[0] - losses[-1])
+    k = int(np.argmax(losses <= target + 1e-12))
+    lx = np.log(np.maximum(np.asarray(xs, float), 1e-9))
+    frac = (lx[k] - lx[0]) / (lx[-1] - lx[0]) if lx[-1] > lx[0] else 0.0
+    return Learning(task, axis, list(map(float, xs)), losses.tolist(), drop, float(xs[k]),
+                    "early" if frac <= 0.5 else "late")
+
+
+def learning_table(axis: str, xs: Sequence[float], series: Sequence[TaskSums], weights: np.ndarray) -> list[Learning]:
+    tasks = series[0].tasks
+    rows = [learning_curve(i, t, axis, xs, series, weights) for i, t in enumerate(tasks)]
+    return [r for r in rows if r is not None]
+
+
+# -- models: one real model, or a ladder with its checkpoints ----------------------------------
+@dataclass(frozen=True)
+class ModelRef:
+    spec: str  # what to load: a zoo spec or a checkpoint folder
+    name: str  # what to show
+    member: str | None = None
+    step: int | None = None
+    final: bool = True
+    n_params: int | None = None
+    non_embedding_params: int | None = None
+
+
+def _member_meta(path: Path) -> dict:
+    try:
+        return json.loads((path / "member.json").read_text())
+    except (OSError, json.JSONDecodeError):
+        return {}
+
+
+def _checkpoints(preset: str, member: str) -> list[tuple[int, Path]]:
+    try:
+        from intuitions.family import checkpoints
+    except ImportError:  # the ladder package predates checkpoints: finished members only
+        return []
+    return sorted((int(s), Path(p)) for s, p in checkpoints(preset, member))
+
+
+def ladder_refs(preset: str, with_checkpoints: bool = True) -> list[ModelRef]:
+    """Every finished member (smallest first), each preceded by its saved checkpoints."""
+    from intuitions.models import zoo
+
+    refs = []
+    for path in zoo.family_members(preset):
+        meta = _member_meta(path)
+        spec = f"family:{preset}/{path.name}"
+        size = dict(n_params=meta.get("n_params"), non_embedding_params=meta.get("non_embedding_params"))
+        cks = _checkpoints(preset, path.name) if with_checkpoints else []
+        final_step = meta.get("steps", max((s for s, _ in cks), default=None))
+        refs += [ModelRef(str(p), f"{spec}@{s}", path.name, s, False, **size)
+                 for s, p in cks if final_step is None or s < final_step]
+        refs.append(ModelRef(spec, spec, path.name, final_step, True, **size))
+    return refs
+
+
+def _axes(refs: Sequence[ModelRef]) -> list[tuple[str, list[int]]]:
+    """(axis name, indices into refs in axis order): size over finished members, then
+    training steps per member. Step 0 (random init) is left out: from random weights
+    every task improves, which says nothing about any one of them."""
+    finals = [i for i, r in enumerate(refs) if r.final and r.member is not None]
+    finals.sort(key=lambda i: (refs[i].non_embedding_params or refs[i].n_params or 0, i))
+    axes = [("size", finals)] if len(finals) >= 2 else []
+    for m in dict.fromkeys(refs[i].member for i in finals):
+        pts = sorted((refs[i].step, i) for i, r in enumerate(refs) if r.member == m and r.step)
+        if len(pts) >= 2:
+            axes.append((f"steps:{m}", [i for _, i in pts]))
+    return axes
+
+
+def _x(ref: ModelRef, axis: str, rank: int) -> float:
+    if axis == "size":
+        return float(ref.non_embedding_params or ref.n_params or rank + 1)
+    return float(ref.step)
+
+
+@dataclass(frozen=True)
+class MultitaskResult:
+    source: str | None  # world | file | spans, None when only probes ran
+    tasks: list[str]
+    decompositions: list[Decomposition]
+    learning: list[Learning]
+    probes: list  # list[probes.ProbeResult]
+    identity_max_error: float | None
+
+
+def decompose_models(refs: Sequence[ModelRef], corpus: Corpus, load: Callable[[str], Scorer], seed: int = 0,
+                     on_model: Callable[[ModelRef], None] | None = None) -> tuple[list[Decomposition], list[Learning]]:
+    sums, decs, weights = [], [], None
+    for ref in refs:
+        if on_model:
+            on_model(ref)
+        scorer = load(ref.spec)
+        s = task_sums(scorer, corpus)
+        weights = boot_weights(s.loss.shape[0], seed=seed) if weights is None else weights
+        sums.append(s)
+        decs.append(decompose(s, weights, ref.name, scorer.fingerprint, corpus.ci_unit, member=ref.member,
+                              step=ref.step, final=ref.final, n_params=ref.n_params,
+                              non_embedding_params=ref.non_embedding_params))
+    learning = []
+    for axis, idx in _axes(refs):
+        xs = [_x(refs[i], axis, k) for k, i in enumerate(idx)]
+        learning += learning_table(axis, xs, [sums[i] for i in idx], weights)
+    return decs, learning
+
+
+def run(refs: Sequence[ModelRef], load: Callable[[str], Scorer], corpus: Corpus | None = None,
+        probe_suite: dict | None = None, seed: int = 0, probe_n: int | None = None,
+        on_model: Callable[[ModelRef], None] | None = None) -> MultitaskResult:
+    from intuitions.experiments import probes
+
+    decs, learning = decompose_models(refs, corpus, load, seed, on_model) if corpus else ([], [])
+    probe_results = []
+    if probe_suite:
+        for ref in refs:
+            if ref.final:
+                scorer = load(ref.spec)
+                probe_results.append(_renamed(probes.run(scorer, probe_suite, seed, probe_n), ref.name))
+    err = max((d.identity_error for d in decs), default=None)
+    return MultitaskResult(corpus.source if corpus else None, list(corpus.tasks) if corpus else [],
+                           decs, learning, probe_results, err)
+
+
+def _renamed(res, name: str):
+    import dataclasses
+    return dataclasses.replace(res, model=name)
+
+
+# -- the main job ---------------------------------------------------------------------------------
+def report_step(ctx) -> None:
+    """Per-task decomposition of the world's held-out documents on every ladder member and
+    checkpoint, plus the probe suite on each installed real model."""
+    import dataclasses
+
+    from intuitions.experiments import multitask_figures, probes
+    from intuitions.models import zoo
+    from intuitions.results import to_jsonable, write_result
+
+    n_docs = int(ctx.options.get("docs_per_task", min(ctx.n, 40)))
+    probe_n = int(ctx.options.get("probe_items", min(ctx.n, 50)))
+    with_ck = bool(ctx.options.get("checkpoints", True))
+    preset = ctx.ladder.split(":", 1)[1]
+    res = run(ladder_refs(preset, with_ck), zoo.load, world_corpus(ctx.seed, n_docs), seed=ctx.seed)
+    if ctx.real_models:
+        real = run([ModelRef(m, m) for m in ctx.real_models], zoo.load, None, probes.load_suite(),
+                   ctx.seed, probe_n)
+        res = dataclasses.replace(res, probes=real.probes)
+    config = {"ladder": ctx.ladder, "real_models": list(ctx.real_models), "seed": ctx.seed,
+              "docs_per_task": n_docs, "probe_items": probe_n, "checkpoints": with_ck}
+    write_result(ctx.out, "multitask", config, res, fingerprints(res))
+    multitask_figures.render(to_jsonable(res), ctx.out)
+
+
+def fingerprints(res: MultitaskResult) -> dict[str, str]:
+    fp = {d.model: d.fingerprint for d in res.decompositions}
+    fp.update({p.model: p.fingerprint for p in res.probes})
+    return fp
+
+
+RULE = (
+    "Supported when (a) on every model the per-task contributions add up to the overall mean loss "
+    f"within {IDENTITY_TOL:g} nats, (b) on the largest ladder member at least two tasks have non-overlapping "
+    "95% CIs of mean loss (documents resampled), and (c) tasks are not all learned alike: along model size, "
+    "or along the largest member's training steps, the task labels take at least two values. A task is "
+    "'not learned' along an axis when the paired 95% CI of its loss drop from the first to the last point "
+    "does not lie above 0; otherwise 'early' or 'late' by whether 90% of its drop is reached in the first "
+    "or second half of the axis (log scale). Not supported at this scale when (a) holds but (b) or (c) "
+    "fails; inconclusive when there is no ladder of at least two members or (a) fails."
+)
+
+
+def _size(d: dict) -> float:
+    return d.get("non_embedding_params") or d.get("n_params") or 0
+
+
+def _fmt(e: dict) -> str:
+    lo, hi = e.get("ci_low"), e.get("ci_high")
+    return f"{e['value']:.3f} [{lo:.3f}, {hi:.3f}]" if lo is not None and hi is not None else f"{e['value']:.3f}"
+
+
+def verdicts(saved: dict) -> list[Verdict]:
+    res = saved.get("result", saved)
+    decs = res.get("decompositions") or []
+    finals = [d for d in decs if d.get("final") and d.get("member")]
+    if len(finals) < 2:
+        return [Verdict(1, INCONCLUSIVE, RULE, "no ladder of at least two members was decomposed")]
+    errs = [d.get("identity_error") for d in decs]
+    max_err = max((e if e is not None else math.inf) for e in errs)
+    if not max_err <= IDENTITY_TOL:
+        return [Verdict(1, INCONCLUSIVE, RULE, f"decomposition identity failed: max error {max_err:.3g} nats")]
+    largest = max(finals, key=lambda d: (_size(d), finals.index(d)))
+    losses = [(t["task"], t["mean_loss"]) for t in largest["tasks"] if t["mean_loss"].get("ci_low") is not None]
+    low = min(losses, key=lambda x: x[1]["ci_high"], default=None)
+    high = max(losses, key=lambda x: x[1]["ci_low"], default=None)
+    differ = bool(low and high and low[1]["ci_high"] < high[1]["ci_low"])
+    axes = ["size", f"steps:{largest['member']}"]
+    labels = {a: {r["task"]: r["label"] for r in res.get("learning") or [] if r["axis"] == a} for a in axes}
+    varied = [a for a in axes if len(set(labels[a].values())) >= 2]
+    evidence = (
+        f"identity max error {max_err:.2g} nats over {len(decs)} models; largest member {largest['model']}: "
+        + (f"lowest task loss {low[0]} {_fmt(low[1])}, highest {high[0]} {_fmt(high[1])} nats/token; "
+           if low and high else "no per-task intervals; ")
+        + "; ".join(f"{a}: " + (", ".join(f"{t} {lab}" for t, lab in labels[a].items()) or "no curve")
+                    for a in axes)
+    )
+    label = SUPPORTED if differ and varied else NOT_SUPPORTED
+    return [Verdict(1, label, RULE, evidence)]
