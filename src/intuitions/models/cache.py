@@ -76,8 +76,8 @@ class CachedScorer:
     def encode(self, texts: Sequence[str], add_prefix: bool = True) -> list[Encoding]:
         return self.inner.encode(texts, add_prefix=add_prefix)
 
-    def generate(self, prompts: Sequence[str], max_new_tokens: int) -> list[str]:
-        return self.inner.generate(prompts, max_new_tokens)
+    def generate(self, prompts: Sequence[str], max_new_tokens: int, **kw) -> list[str]:
+        return self.inner.generate(prompts, max_new_tokens, **kw)  # kw: backend extras (stop)
 
     def __getattr__(self, item):  # backend extras (score_suffixes, model, tokenizer, ...)
         return getattr(self.inner, item)

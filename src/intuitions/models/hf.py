@@ -345,13 +345,47 @@ class HFScorer:
 
     # -- generation -----------------------------------------------------------------------
     @torch.inference_mode()
-    def generate(self, prompts: Sequence[str], max_new_tokens: int) -> list[str]:
-        outs = []
-        for enc in self.encode(prompts):
-            ids = torch.tensor([enc.ids])
-            gen = self.model.generate(
-                ids, attention_mask=torch.ones_like(ids), max_new_tokens=max_new_tokens,
-                do_sample=False, pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
-            )
-            outs.append(self.tokenizer.decode(gen[0, ids.shape[1]:], skip_special_tokens=True))
+    def generate(self, prompts: Sequence[str], max_new_tokens: int, stop: Sequence[str] = ()) -> list[str]:
+        """Greedy continuations, batched: rows are grouped longest-first under the token
+        budget and left-padded (generate derives positions from the attention mask, so the
+        padding moves nothing). A row ends at EOS or once its new text contains a `stop`
+        string; the text is returned up to and including the first stop string."""
+        encs = self.encode(prompts)
+        order = sorted(range(len(encs)), key=lambda i: -len(encs[i].ids))
+        outs = [""] * len(encs)
+        at = 0
+        while at < len(order):
+            k = max(1, self.options.token_budget // (len(encs[order[at]].ids) + max_new_tokens))
+            batch = order[at : at + k]
+            for i, text in zip(batch, self._generate_rows([encs[i].ids for i in batch], max_new_tokens, stop)):
+                outs[i] = text
+            at += k
         return outs
+
+    def _generate_rows(self, rows: list[list[int]], max_new_tokens: int, stop: Sequence[str]) -> list[str]:
+        from transformers import StoppingCriteria, StoppingCriteriaList
+
+        tok = self.tokenizer
+        pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
+        T = max(len(r) for r in rows)
+        ids = torch.full((len(rows), T), pad if pad is not None else 0, dtype=torch.long)
+        mask = torch.zeros_like(ids)
+        for i, r in enumerate(rows):
+            ids[i, T - len(r):] = torch.tensor(r, dtype=torch.long)
+            mask[i, T - len(r):] = 1
+
+        class Stop(StoppingCriteria):
+            def __call__(self, input_ids, scores, **kw):
+                texts = tok.batch_decode(input_ids[:, T:], skip_special_tokens=True)
+                return torch.tensor([any(s in t for s in stop) for t in texts])
+
+        gen = self.model.generate(
+            ids, attention_mask=mask, max_new_tokens=max_new_tokens, do_sample=False,
+            pad_token_id=pad, stopping_criteria=StoppingCriteriaList([Stop()]) if stop else None,
+        )
+        return [_cut(text, stop) for text in tok.batch_decode(gen[:, T:], skip_special_tokens=True)]
+
+
+def _cut(text: str, stop: Sequence[str]) -> str:
+    ends = [text.index(s) + len(s) for s in stop if s in text]
+    return text[: min(ends)] if ends else text
