@@ -39,7 +39,7 @@ def report_step(ctx):
     rows = [{{"model": m, "accuracy": 0.5 + 0.1 * i, "ci_low": 0.4, "ci_high": 0.9}}
             for i, m in enumerate(["family:smoke/a", "<b>smol</b>"])]
     write_result(ctx.out, NAME, {{"n": ctx.n, "seeds": ctx.seeds, "options": ctx.options}},
-                 {{"rows": rows, "score": ctx.n / 10}}, {{"fake-model": "fp-" + NAME}})
+                 {{"rows": rows, "score": ctx.n / 10}}, {{"model-" + NAME: "fp-" + NAME}})
 
 
 def verdicts(saved):

@@ -1,0 +1,264 @@
+"""The report: rendered from saved results only, self-contained, escaped, en/ko, verdicts by code."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import markupsafe
+import pytest
+
+import runfakes
+from intuitions.cli import main
+from intuitions.report import i18n, render
+from intuitions.run import pipeline
+from intuitions.verdict import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    """One run of the fake experiments (one failing, one missing), shared by the tests here."""
+    tmp = tmp_path_factory.mktemp("report")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("INTUITIONS_HOME", str(tmp / "home"))
+        runfakes.install(tmp, mp)
+        mp.setenv("FAKE_FAIL", "fake_scaling")
+        plan = runfakes.make_plan(experiments=["fake_multi", "fake_icl", "fake_missing", "fake_scaling",
+                                               "fake_emerge"])
+        pipeline.execute(plan, tmp / "run", progress=False)
+        mp.delenv("FAKE_FAIL")
+        yield tmp / "run"
+
+
+@pytest.fixture
+def fresh_run(run_dir, tmp_path):
+    """A private copy, for tests that edit saved results."""
+    return Path(shutil.copytree(run_dir, tmp_path / "run"))
+
+
+def _cli(argv, capsys):
+    try:
+        main(argv)
+        code = 0
+    except SystemExit as e:
+        code = e.code
+    cap = capsys.readouterr()
+    return code, cap.out, cap.err
+
+
+def _no_time(text: str) -> str:
+    text = re.sub(r"<time>.*?</time>", "<time></time>", text)
+    return re.sub(r"^(.*(?:Rendered|렌더링 시각)) \S+", r"\1", text, flags=re.M)
+
+
+# ---- re-rendering --------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_rerender_is_byte_identical_except_the_time_stamp(fresh_run, capsys, lang):
+    html_p, md_p = render.report_paths(fresh_run, lang)
+    code, out, _ = _cli(["report", str(fresh_run), "--lang", lang], capsys)
+    assert code == 0 and str(html_p) in out
+    first_html, first_md = html_p.read_bytes(), md_p.read_bytes()
+    html_p.unlink()
+    code, _, _ = _cli(["report", str(fresh_run), "--lang", lang], capsys)
+    assert code == 0
+    assert _no_time(html_p.read_text()) == _no_time(first_html.decode())
+    assert _no_time(md_p.read_text()) == _no_time(first_md.decode())
+    # and the only difference the stamp may make is the stamp itself
+    view = render.load_run(fresh_run)
+    a, b = render.render(view, lang, "html", "@STAMP-1@"), render.render(view, lang, "html", "@STAMP-2@")
+    assert a.replace("@STAMP-1@", "@STAMP-2@") == b and a != b
+
+
+def test_rerender_does_not_recompute(fresh_run, capsys, monkeypatch):
+    calls = fresh_run.parent / "calls.log"
+    monkeypatch.setenv("FAKE_CALLS", str(calls))
+    assert _cli(["report", str(fresh_run)], capsys)[0] == 0
+    assert not calls.exists()
+
+
+def test_verdicts_come_from_the_saved_numbers(fresh_run):
+    """Edit a saved result and the verdict follows: nothing is written in."""
+    p = fresh_run / "steps" / "fake_multi" / "result.json"
+    doc = json.loads(p.read_text())
+    doc["result"]["score"] = 0.1
+    p.write_text(json.dumps(doc))
+    render.write_reports(fresh_run, ("en",))
+    heads = {h["intuition"]: h for h in json.loads((fresh_run / "verdicts.json").read_text())["headlines"]}
+    assert heads[1]["label"] == NOT_SUPPORTED and heads[2]["label"] == SUPPORTED
+    assert "score = 0.1" in (fresh_run / "report.html").read_text()
+
+
+def test_report_command_errors(tmp_path, capsys, run_dir):
+    code, _, err = _cli(["report", str(tmp_path)], capsys)
+    assert code == 2 and "no run.json" in err and err.count("\n") == 1
+    code, _, err = _cli(["report", str(run_dir), "--lang", "fr"], capsys)
+    assert code == 2 and "unknown language 'fr'" in err
+
+
+# ---- content -------------------------------------------------------------------------
+
+def test_html_is_self_contained_with_every_figure_inline(run_dir):
+    html = (run_dir / "report.html").read_text()
+    assert "<script" not in html and "<link" not in html and "@import" not in html and "url(" not in html
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
+    srcs = re.findall(r'<img src="([^"]+)"', html)
+    assert srcs and all(s.startswith("data:image/png;base64,") for s in srcs)
+    # fake_multi 1 figure, fake_icl 2 figures in each of sections 2 and 6, fake_emerge 1
+    assert len(srcs) == 1 + 2 + 2 + 1
+    for k in range(1, 7):
+        assert f'<section id="i{k}">' in html
+
+
+def test_sections_show_claim_method_table_and_verdict_with_rule(run_dir):
+    html = (run_dir / "report.html").read_text()
+    for k in range(1, 7):
+        sec = html.split(f'<section id="i{k}">')[1].split("</section>")[0]
+        assert i18n.CLAIMS[k]["en"].split(",")[0] in sec
+        assert "How it was tested" in sec and "Computed verdicts" in sec and "Rule:" in sec
+    sec1 = html.split('<section id="i1">')[1].split("</section>")[0]
+    assert "score above 0.5 with n = 8" in sec1 and "accuracy" in sec1 and "ci_low" in sec1
+    sec4 = html.split('<section id="i4">')[1].split("</section>")[0]
+    assert "ValueError: the fake step failed on purpose" in sec4 and "inconclusive" in sec4
+    sec3 = html.split('<section id="i3">')[1].split("</section>")[0]
+    assert "ModuleNotFoundError" in sec3
+
+
+def test_user_text_is_escaped(run_dir):
+    html = (run_dir / "report.html").read_text()
+    assert "<b>smol</b>" not in html and "&lt;b&gt;smol&lt;/b&gt;" in html
+    assert "<i>x</i>" not in html and "&lt;i&gt;x&lt;/i&gt;" in html
+    md = (run_dir / "report.md").read_text()
+    assert "<b>smol</b>" not in md
+
+
+def test_provenance_lists_versions_seeds_fingerprints_machine_and_step_times(run_dir):
+    html = (run_dir / "report.html").read_text()
+    prov = html.split('id="provenance"')[1]
+    for needle in ("torch", "numpy", "fp-fake_multi", "cpus", "fake_emerge", "Seeds", "Wall time"):
+        assert needle in prov, needle
+    steps = json.loads((run_dir / "run.json").read_text())["steps"]
+    for s in steps:
+        assert f"<code>{s}</code>" in prov
+
+
+def test_korean_report_translates_prose_and_shares_numbers(run_dir):
+    ko = (run_dir / "report.ko.html").read_text()
+    en = (run_dir / "report.html").read_text()
+    assert '<html lang="ko">' in ko and "Noto Sans CJK KR" in ko and "NanumGothic" in ko
+    for k in range(1, 7):
+        assert i18n.CLAIMS[k]["ko"] in ko and i18n.TITLES[k]["ko"] in ko
+    assert i18n.label(SUPPORTED, "ko") in ko and i18n.label(INCONCLUSIVE, "ko") in ko
+    assert str(markupsafe.escape(i18n.OWN_RULES["step_failed"]["ko"])) in ko
+    assert re.findall(r'<img src="([^"]+)"', ko) == re.findall(r'<img src="([^"]+)"', en)
+    md = (run_dir / "report.ko.md").read_text()
+    assert "## 1. " + i18n.TITLES[1]["ko"] in md
+
+
+def test_markdown_report_links_figures_and_has_tables(run_dir):
+    md = (run_dir / "report.md").read_text()
+    for link in re.findall(r"\]\((steps/[^)]+\.png)\)", md):
+        assert (run_dir / link).is_file()
+    assert "| model | accuracy | ci_low | ci_high |" in md
+    assert md.count("\n## ") == 1 + 6 + 1
+
+
+# ---- pieces ---------------------------------------------------------------------------
+
+def test_rule_translation_keeps_the_codes_numbers():
+    cat = {"accuracy at §% flipped below § with the CI excluding §": "§% 뒤집힘에서 정확도가 § 미만이고 CI가 §를 포함하지 않음"}
+    text = "accuracy at 100% flipped below 0.5 with the CI excluding 0.5"
+    assert i18n.template_of(text)[1] == ["100", "0.5", "0.5"]
+    assert i18n.rule(text, "ko", cat) == ("100% 뒤집힘에서 정확도가 0.5 미만이고 CI가 0.5를 포함하지 않음", True)
+    assert i18n.rule(text.replace("100", "75"), "ko", cat)[0].startswith("75%")
+    assert i18n.rule("something new", "ko", cat) == ("something new", False)
+    assert i18n.rule(text, "en", cat) == (text, True)
+
+
+def test_every_ko_rule_template_has_matching_placeholders():
+    for en, ko in i18n.RULES_KO.items():
+        assert en.count("§") == ko.count("§"), en
+
+
+def test_ui_strings_exist_in_both_languages():
+    assert set(i18n.UI["en"]) == set(i18n.UI["ko"])
+    for table in (i18n.TITLES, i18n.CLAIMS, i18n.METHODS):
+        assert set(table) == {1, 2, 3, 4, 5, 6} and all(set(v) == {"en", "ko"} for v in table.values())
+
+
+def _v(label, source="a"):
+    return render.ShownVerdict(1, label, "r", "e", source)
+
+
+@pytest.mark.parametrize("labels, expected", [
+    ([SUPPORTED, SUPPORTED], SUPPORTED),
+    ([SUPPORTED, INCONCLUSIVE], SUPPORTED),
+    ([NOT_SUPPORTED], NOT_SUPPORTED),
+    ([SUPPORTED, NOT_SUPPORTED], INCONCLUSIVE),
+    ([INCONCLUSIVE], INCONCLUSIVE),
+    ([], INCONCLUSIVE),
+])
+def test_headline_rule(labels, expected):
+    assert render.headline(1, [_v(x) for x in labels]).label == expected
+
+
+class _Mod:
+    __name__ = "m"
+
+    def __init__(self, fn):
+        self.verdicts = fn
+
+
+def test_broken_verdict_functions_are_inconclusive_not_crashes():
+    from intuitions.verdict import Verdict
+
+    def raises(saved):
+        raise KeyError("accuracy")
+
+    got = render._verdicts("s", (2, 6), "ok", None, {"result": {}}, _Mod(raises), None)
+    assert [(v.intuition, v.label) for v in got] == [(2, INCONCLUSIVE), (6, INCONCLUSIVE)]
+    assert "KeyError" in got[0].evidence
+    got = render._verdicts("s", (2,), "ok", None, {"result": {}}, _Mod(lambda s: ["supported"]), None)
+    assert got[0].label == INCONCLUSIVE and "not Verdict" in got[0].evidence
+    only2 = _Mod(lambda s: [Verdict(2, SUPPORTED, "r", "e")])
+    got = render._verdicts("s", (2, 6), "ok", None, {"result": {}}, only2, None)
+    assert [(v.intuition, v.label, v.own_rule) for v in got] == [(2, SUPPORTED, None), (6, INCONCLUSIVE, "no_verdict")]
+
+
+def test_key_tables_hook_then_csv_then_records_then_scalars(tmp_path):
+    class Hook:
+        @staticmethod
+        def key_tables(saved):
+            return [{"title": "t", "columns": ["a", "b"], "rows": [[1, 0.123456]] * 30}]
+
+    saved = {"result": {"per_model": {"m1": {"acc": 0.5, "n": 3}, "m2": {"acc": 0.7, "n": 3}}}}
+    t = render._tables("s", tmp_path, saved, Hook)[0]
+    assert t.columns == ["a", "b"] and t.rows[0] == ["1", "0.1235"] and len(t.rows) == 25 and t.more == 5
+    t = render._tables("s", tmp_path, saved, None)[0]
+    assert t.columns == ["", "acc", "n"] and t.rows == [["m1", "0.5", "3"], ["m2", "0.7", "3"]]
+    (tmp_path / "key.csv").write_text("x,y\n1,2\n")
+    assert render._tables("s", tmp_path, saved, None)[0].title == "key.csv"
+    (tmp_path / "key.csv").unlink()
+    t = render._tables("s", tmp_path, {"result": {"fit": {"E": 1.5, "alpha": 0.3}}}, None)[0]
+    assert t.rows == [["fit.E", "1.5"], ["fit.alpha", "0.3"]]
+
+
+def test_figure_naming_assigns_to_one_intuition():
+    f = render.Figure("icl", "i6_flipped", "p", "d")
+    assert render._figure_for(f, 6) and not render._figure_for(f, 2)
+    assert render._figure_for(render.Figure("icl", "kshot", "p", "d"), 2)
+
+
+def test_load_run_without_manifest_is_a_user_error(tmp_path):
+    from intuitions.errors import UserError
+
+    with pytest.raises(UserError, match="no run"):
+        render.load_run(tmp_path)
+
+
+def teardown_module(module):
+    for name in list(runfakes.FAKES):
+        sys.modules.pop(name, None)
