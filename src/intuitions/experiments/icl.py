@@ -1,0 +1,431 @@
+"""Intuitions 2 and 6: in-context learning reads input->label relations off the prompt, and
+only large models let the demonstrations override what they already believe.
+
+One prompt per (seed, test item, condition): k demonstrations per class, drawn fresh with a
+seeded generator, classes balanced, order shuffled, then the query. Each candidate label is
+scored as a continuation (sum of its tokens' logprobs), also length-normalised and also
+calibrated by the same prompt with a content-free input ("N/A") in place of the query.
+
+Conditions share their draws: for one (seed, item, k) the demonstrations are the same in
+gold, random, flipped and unrelated prompts, so conditions differ only in the labels shown
+and their contrasts are paired."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from intuitions.datasets import LabelledSet
+from intuitions.errors import UserError
+from intuitions.experiments.icl_data import UNRELATED_WORDS, load_data, unrelated_words
+from intuitions.models.base import Scorer, score_continuations
+from intuitions.stats import Estimate, bootstrap_ci, proportion_ci
+from intuitions.verdict import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED, Verdict
+
+INTUITIONS = (2, 6)
+DEFAULT_TEMPLATE = "Input: {x}\nOutput: {label}"
+DEFAULT_SEP = "\n\n"
+CONTENT_FREE = "N/A"
+SCORINGS = ("sum", "mean", "calibrated")
+MIN_GAIN = 0.05  # intuition 2: a gain whose CI stays below this is ruled out as meaningful
+
+
+# -- prompts ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Template:
+    """`text` holds {x} once and ends with {label}; the query is the text up to the label,
+    and the label is scored with whatever whitespace stood before {label}."""
+    text: str = DEFAULT_TEMPLATE
+    sep: str = DEFAULT_SEP
+
+    def __post_init__(self):
+        if self.text.count("{label}") != 1 or not self.text.endswith("{label}"):
+            raise UserError("the template must end with {label} and hold it once")
+        if self.text.count("{x}") != 1 or self.text.index("{x}") > self.text.index("{label}"):
+            raise UserError("the template must hold {x} once, before {label}")
+
+    @property
+    def _head(self) -> str:
+        return self.text[: -len("{label}")]
+
+    def query(self, x: str) -> str:
+        return self._head.rstrip(" ").replace("{x}", x)  # replace, not format: x may hold braces
+
+    def label(self, word: str) -> str:
+        head = self._head
+        return head[len(head.rstrip(" ")):] + word
+
+    def demo(self, x: str, word: str) -> str:
+        return self.query(x) + self.label(word)
+
+
+@dataclass(frozen=True)
+class Condition:
+    kind: str  # prior | zero-shot | gold | random | flip | unrelated
+    k: int  # demonstrations per class
+    flip_pct: int | None = None
+
+    @property
+    def key(self) -> str:
+        if self.kind == "flip":
+            return f"flip {self.flip_pct}%"
+        return f"{self.kind} k={self.k}" if self.kind in ("gold", "random", "unrelated") else self.kind
+
+
+@dataclass(frozen=True)
+class Prompt:
+    seed: int
+    item: int
+    condition: str
+    context: str  # demonstrations + query, ending where the label starts
+    cf_context: str  # the same with the content-free input as query
+    candidates: tuple[str, ...]  # label words offered, in label_names order
+    answer: int  # index of the true label
+
+
+@dataclass(frozen=True)
+class Design:
+    k_sweep: tuple[int, ...] = (0, 1, 2, 4)
+    flips: tuple[int, ...] = (0, 25, 50, 75, 100)
+    seeds: tuple[int, ...] = (0, 1, 2)
+    n: int = 100  # test items per seed
+    template: Template = field(default_factory=Template)
+
+    def __post_init__(self):
+        if not self.k_sweep or min(self.k_sweep) < 0 or max(self.k_sweep) == 0:
+            raise UserError("--k needs non-negative values and at least one above 0")
+        if not self.flips or not all(0 <= p <= 100 for p in self.flips):
+            raise UserError("--flip values must be percentages between 0 and 100")
+        if not self.seeds or self.n <= 0:
+            raise UserError("--seeds and --n must be positive")
+
+    @property
+    def k_main(self) -> int:
+        return max(self.k_sweep)
+
+    def conditions(self) -> list[Condition]:
+        k = self.k_main
+        out = [Condition("prior", 0), Condition("zero-shot", 0)]
+        out += [Condition("gold", kk) for kk in sorted(set(self.k_sweep)) if kk > 0]
+        out += [Condition("random", k)] + [Condition("flip", k, p) for p in self.flips]
+        return out + [Condition("unrelated", k)]
+
+
+def n_flipped(pct: int, n: int) -> int:
+    """Demonstrations flipped at pct%: round(pct*n/100), halves rounded up."""
+    return int(math.floor(pct * n / 100 + 0.5))
+
+
+def flip_labels(labels: Sequence[str], names: Sequence[str], pct: int, rng: np.random.Generator) -> list[str]:
+    """Exactly n_flipped(pct, n) labels replaced by the next class (a cyclic derangement, so
+    every flipped label is wrong and a binary task swaps)."""
+    nxt = {a: names[(i + 1) % len(names)] for i, a in enumerate(names)}
+    out = list(labels)
+    for i in rng.choice(len(out), size=n_flipped(pct, len(out)), replace=False):
+        out[i] = nxt[out[i]]
+    return out
+
+
+def unrelated_map(names: Sequence[str], seed: int, words: Sequence[str] = UNRELATED_WORDS) -> dict[str, str]:
+    if len(names) > len(words):
+        raise UserError(f"unrelated labels cover at most {len(words)} classes, the data has {len(names)}")
+    perm = np.random.default_rng([seed, 7]).permutation(len(names))
+    return {name: words[j] for name, j in zip(names, perm)}
+
+
+def draw_demos(data: LabelledSet, query: int, k: int, rng: np.random.Generator) -> list[int]:
+    """k per class from everything but the query, in a shuffled order."""
+    labels = np.asarray(data.labels)
+    picks = []
+    for name in data.label_names:
+        pool = np.flatnonzero(labels == name)
+        pool = pool[pool != query]
+        if len(pool) < k:
+            raise UserError(f"class {name!r} has {len(pool)} items to demonstrate, k={k} needs {k}")
+        picks += rng.choice(pool, size=k, replace=False).tolist()
+    return [picks[i] for i in rng.permutation(len(picks))]
+
+
+def test_items(data: LabelledSet, seed: int, n: int) -> np.ndarray:
+    rng = np.random.default_rng([seed, 0])
+    return rng.choice(len(data), size=min(n, len(data)), replace=False)
+
+
+def build_prompts(data: LabelledSet, design: Design, run_seed: int, words: Sequence[str] = UNRELATED_WORDS) -> list[Prompt]:
+    t, names = design.template, list(data.label_names)
+    unrel = unrelated_map(names, run_seed, words)
+    out = []
+    for seed in design.seeds:
+        for item in test_items(data, seed, design.n):
+            x, answer = data.texts[item], names.index(data.labels[item])
+            for c in design.conditions():
+                cands = tuple(unrel[a] for a in names) if c.kind == "unrelated" else tuple(names)
+                if c.kind == "prior":
+                    ctx = cf = t.query(CONTENT_FREE)
+                else:
+                    demos = _demo_block(data, design, c, seed, int(item), unrel)
+                    ctx, cf = demos + t.query(x), demos + t.query(CONTENT_FREE)
+                out.append(Prompt(seed, int(item), c.key, ctx, cf, cands, answer))
+    return out
+
+
+def _demo_block(data, design, c: Condition, seed: int, item: int, unrel) -> str:
+    if c.k == 0:
+        return ""
+    idx = draw_demos(data, item, c.k, np.random.default_rng([seed, item, c.k, 1]))
+    labels = [data.labels[i] for i in idx]
+    if c.kind == "flip":
+        labels = flip_labels(labels, data.label_names, c.flip_pct, np.random.default_rng([seed, item, c.k, 2, c.flip_pct]))
+    elif c.kind == "random":
+        rng = np.random.default_rng([seed, item, c.k, 3])
+        labels = [data.label_names[j] for j in rng.integers(0, len(data.label_names), size=len(idx))]
+    elif c.kind == "unrelated":
+        labels = [unrel[a] for a in labels]
+    t = design.template
+    return "".join(t.demo(data.texts[i], a) + t.sep for i, a in zip(idx, labels))
+
+
+# -- scoring --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PromptScores:
+    logprob: np.ndarray  # [C] summed over each candidate's tokens
+    n_tokens: np.ndarray  # [C]
+    cf_logprob: np.ndarray  # [C] after the content-free input
+
+
+def score_prompts(scorer: Scorer, prompts: Sequence[Prompt], template: Template,
+                  chunk: int = 32, progress: Callable[[int], None] | None = None) -> list[PromptScores]:
+    """Every distinct context is scored once with each of its candidates; chunks of contexts
+    go to `score_continuations`, which runs each context once for all its candidates."""
+    wanted: dict[str, dict[str, None]] = {}
+    for p in prompts:
+        for ctx in (p.context, p.cf_context):
+            wanted.setdefault(ctx, {}).update(dict.fromkeys(p.candidates))
+    ctxs = list(wanted)
+    table: dict[tuple[str, str], tuple[float, int]] = {}
+    for s in range(0, len(ctxs), chunk):
+        pairs = [(c, w) for c in ctxs[s : s + chunk] for w in wanted[c]]
+        res = score_continuations(scorer, [c for c, _ in pairs], [template.label(w) for _, w in pairs])
+        table.update({pair: (r.logprob, r.n_tokens) for pair, r in zip(pairs, res)})
+        if progress:
+            progress(len(ctxs[s : s + chunk]))
+    return [
+        PromptScores(
+            np.array([table[(p.context, w)][0] for w in p.candidates]),
+            np.array([table[(p.context, w)][1] for w in p.candidates]),
+            np.array([table[(p.cf_context, w)][0] for w in p.candidates]),
+        )
+        for p in prompts
+    ]
+
+
+def credit(scores: np.ndarray, answer: int) -> float:
+    """1 when the answer alone scores highest; a tie shares the credit (the expected
+    accuracy of breaking it at random)."""
+    best = scores == scores.max()
+    return float(best[answer]) / float(best.sum())
+
+
+def variant_scores(s: PromptScores, scoring: str) -> np.ndarray:
+    if scoring == "sum":
+        return s.logprob
+    if scoring == "mean":
+        return s.logprob / np.maximum(s.n_tokens, 1)
+    return s.logprob - s.cf_logprob
+
+
+# -- results ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Row:
+    condition: str
+    kind: str
+    k: int
+    flip_pct: int | None
+    scoring: str
+    accuracy: float
+    ci_low: float
+    ci_high: float
+    n: int
+    seeds: int
+
+
+@dataclass(frozen=True)
+class ModelResult:
+    model: str
+    fingerprint: str
+    n_params: int | None
+    task: str
+    n_per_seed: int  # test items per seed (capped by the data's size)
+    label_names: tuple[str, ...]
+    chance: float
+    rows: list[Row]
+    contrasts: dict[str, Estimate]  # paired accuracy differences (sum scoring), bootstrap CI
+    flip100: Estimate | None  # accuracy with every demonstration label flipped
+    follows_demonstrations: bool | None  # flip100's CI lies wholly below chance
+
+
+@dataclass(frozen=True)
+class IclResult:
+    k_sweep: list[int]
+    k_main: int
+    flips: list[int]
+    seeds: list[int]
+    template: str
+    sep: str
+    models: list[ModelResult]
+
+
+def aggregate(model: str, fingerprint: str, n_params: int | None, data: LabelledSet, design: Design,
+              prompts: Sequence[Prompt], scores: Sequence[PromptScores]) -> ModelResult:
+    conds = {c.key: c for c in design.conditions()}
+    chance = 1.0 / len(data.label_names)
+    credits: dict[tuple[str, str], np.ndarray] = {}
+    for key in conds:
+        sel = [i for i, p in enumerate(prompts) if p.condition == key]
+        for scoring in SCORINGS:
+            credits[key, scoring] = np.array([credit(variant_scores(scores[i], scoring), prompts[i].answer) for i in sel])
+    rows = []
+    for (key, scoring), c in credits.items():
+        e = proportion_ci(float(c.sum()), len(c))
+        cond = conds[key]
+        rows.append(Row(key, cond.kind, cond.k, cond.flip_pct, scoring, e.value, e.ci_low, e.ci_high, len(c), len(design.seeds)))
+    gold = credits[Condition("gold", design.k_main).key, "sum"]
+    contrasts = {
+        "gold-zero-shot": bootstrap_ci(gold - credits["zero-shot", "sum"]),
+        "gold-random": bootstrap_ci(gold - credits[Condition("random", design.k_main).key, "sum"]),
+    }
+    f100 = credits.get(("flip 100%", "sum"))
+    flip100 = proportion_ci(float(f100.sum()), len(f100)) if f100 is not None else None
+    follows = None if flip100 is None else bool(flip100.ci_high < chance)
+    n_item = len({(p.seed, p.item) for p in prompts}) // len(design.seeds)
+    return ModelResult(model, fingerprint, n_params, data.name, n_item, tuple(data.label_names), chance,
+                       rows, contrasts, flip100, follows)
+
+
+def run_model(scorer: Scorer, data: LabelledSet, design: Design, run_seed: int,
+              words: Sequence[str] = UNRELATED_WORDS, progress=None) -> ModelResult:
+    prompts = build_prompts(data, design, run_seed, words)
+    scores = score_prompts(scorer, prompts, design.template, progress=progress)
+    return aggregate(scorer.name, scorer.fingerprint, n_params(scorer), data, design, prompts, scores)
+
+
+def n_params(scorer) -> int | None:
+    model = getattr(scorer, "model", None)
+    return int(model.num_parameters()) if hasattr(model, "num_parameters") else None
+
+
+# -- verdicts (pure, from the saved result) ----------------------------------------------------
+def _est(d: dict | None) -> Estimate | None:
+    return None if d is None else Estimate(d["value"], d["ci_low"], d["ci_high"], d["n"])
+
+
+def _by_size(saved: dict) -> list[dict]:
+    models = saved["result"]["models"]
+    return sorted(models, key=lambda m: m["n_params"] if m["n_params"] is not None else -1)
+
+
+def _fmt(e: Estimate) -> str:
+    return f"{e.value:.3f} [{e.ci_low:.3f}, {e.ci_high:.3f}]"
+
+
+def verdicts(saved: dict) -> list[Verdict]:
+    models = _by_size(saved)
+    return [_verdict2(models), _verdict6(models)]
+
+
+def _verdict2(models: list[dict]) -> Verdict:
+    rule = ("For the largest model (sum scoring, largest k): supported if gold-label accuracy beats both "
+            "zero-shot and random-label accuracy (paired bootstrap 95% CI of each difference above 0); "
+            f"not supported if either difference's CI upper bound is below {MIN_GAIN}; inconclusive otherwise.")
+    if not models:
+        return Verdict(2, INCONCLUSIVE, rule, "no models were run")
+    m = models[-1]
+    z, r = _est(m["contrasts"]["gold-zero-shot"]), _est(m["contrasts"]["gold-random"])
+    evidence = f"{m['model']} ({m['task']}): gold - zero-shot {_fmt(z)}; gold - random {_fmt(r)}"
+    if z.ci_low > 0 and r.ci_low > 0:
+        label = SUPPORTED
+    elif z.ci_high < MIN_GAIN or r.ci_high < MIN_GAIN:
+        label = NOT_SUPPORTED
+    else:
+        label = INCONCLUSIVE
+    return Verdict(2, label, rule, evidence)
+
+
+def _verdict6(models: list[dict]) -> Verdict:
+    rule = ("Accuracy with 100% of demonstration labels flipped, per model (sum scoring): a model follows the "
+            "demonstrations when its 95% CI upper bound is below chance. Supported if the largest model does and "
+            "the smallest does not; not supported at this scale if no model does; inconclusive otherwise.")
+    ran = [m for m in models if m.get("flip100")]
+    if len(ran) < 1:
+        return Verdict(6, INCONCLUSIVE, rule, "no model was run with 100% flipped labels")
+    follows = [_est(m["flip100"]).ci_high < m["chance"] for m in ran]
+    evidence = "; ".join(f"{m['model']}: {_fmt(_est(m['flip100']))} vs chance {m['chance']:.2f}" for m in ran)
+    if len(ran) >= 2 and follows[-1] and not follows[0]:
+        label = SUPPORTED
+    elif not any(follows):
+        label = NOT_SUPPORTED
+    else:
+        label = INCONCLUSIVE
+    return Verdict(6, label, rule, evidence)
+
+
+# -- running several models, and the main job's step ------------------------------------------
+@dataclass(frozen=True)
+class ModelJob:
+    spec: str
+    data: LabelledSet
+    n: int  # test items per seed
+
+
+def run_jobs(jobs: Sequence[ModelJob], design: Design, run_seed: int, load: Callable[[str], Scorer],
+             show_progress: bool = True) -> IclResult:
+    from dataclasses import replace
+
+    from rich.progress import Progress
+
+    models = []
+    with Progress(transient=True, disable=not show_progress) as bar:
+        for job in jobs:
+            scorer = load(job.spec)
+            d = replace(design, n=job.n)
+            prompts = build_prompts(job.data, d, run_seed, unrelated_words(job.data))
+            total = len({c for p in prompts for c in (p.context, p.cf_context)})
+            task = bar.add_task(f"icl {job.spec}", total=total)
+            scores = score_prompts(scorer, prompts, d.template, progress=lambda k: bar.advance(task, k))
+            models.append(aggregate(scorer.name, scorer.fingerprint, n_params(scorer), job.data, d, prompts, scores))
+            bar.remove_task(task)
+            del scorer
+    return IclResult(list(design.k_sweep), design.k_main, list(design.flips), list(design.seeds),
+                     design.template.text, design.template.sep, models)
+
+
+# Per preset: what fits the main job's time (2 cores). Real models cost ~100x a ladder
+# member per token, so they get fewer items; a step's options table overrides any of these.
+STEP_DEFAULTS = {
+    "smoke": {"k": [0, 1], "flips": [0, 100], "n_ladder": 16, "n_real": 6, "max_seeds": 2, "data": "sentiment"},
+    "quick": {"k": [0, 1, 2], "flips": [0, 50, 100], "n_ladder": 60, "n_real": 12, "max_seeds": 3, "data": "sentiment"},
+    "full": {"k": [0, 1, 2, 4], "flips": [0, 25, 50, 75, 100], "n_ladder": 200, "n_real": 100, "max_seeds": 5,
+             "data": "sentiment"},
+}
+
+
+def report_step(ctx) -> None:
+    from intuitions.commands.common import load_scorer
+    from intuitions.experiments.icl_figures import render
+    from intuitions.models import zoo
+    from intuitions.results import to_jsonable, write_result
+
+    o = {**STEP_DEFAULTS.get(ctx.preset, STEP_DEFAULTS["quick"]), **ctx.options}
+    seeds = tuple(range(ctx.seed, ctx.seed + max(1, min(ctx.seeds, o["max_seeds"]))))
+    design = Design(tuple(o["k"]), tuple(o["flips"]), seeds, ctx.n)
+    world, real = load_data("world"), load_data(o["data"])
+    jobs = [ModelJob(s, world, min(ctx.n, o["n_ladder"])) for s in (zoo.expand(ctx.ladder) if ctx.ladder else [])]
+    jobs += [ModelJob(s, real, min(ctx.n, o["n_real"])) for s in ctx.real_models]
+    res = run_jobs(jobs, design, ctx.seed, lambda s: load_scorer(s, o.get("dtype", "float32")), show_progress=False)
+    config = {"preset": ctx.preset, "ladder": ctx.ladder, "real_models": list(ctx.real_models), "seed": ctx.seed,
+              "seeds": list(seeds), "n": ctx.n, "options": o}
+    write_result(ctx.out, "icl", config, res, {m.model: m.fingerprint for m in res.models})
+    render({"result": to_jsonable(res)}, ctx.out)
