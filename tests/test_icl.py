@@ -1,0 +1,369 @@
+"""In-context learning: exact flipping, the accuracy arithmetic on stub scorers with known
+preferences, bad data files, the shared-prefix scoring path, and the CLI / main-job step."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from intuitions.datasets import LabelledSet
+from intuitions.experiments import icl
+from intuitions.models.base import Encoding, TokenScores
+from intuitions.stats import proportion_ci
+
+# -- stubs ------------------------------------------------------------------------------------
+
+
+class WordStub:
+    """A Scorer whose tokens are whitespace words and whose logprob for a token is fixed by a
+    table: the label preference is known exactly, whatever the context."""
+
+    name = "stub"
+    fingerprint = "stub"
+
+    def __init__(self, table: dict[str, float], default: float = -5.0):
+        self.table, self.default = table, default
+        self.vocab: dict[str, int] = {}
+        self.words: list[str] = []
+
+    def encode(self, texts, add_prefix=True):
+        out = []
+        for t in texts:
+            ids = [self._id(w) for w in t.split()]
+            out.append(Encoding(([0] if add_prefix else []) + ids, [(0, 0)] * (len(ids) + add_prefix)))
+        return out
+
+    def _id(self, w: str) -> int:
+        if w not in self.vocab:
+            self.vocab[w] = len(self.words) + 1
+            self.words.append(w)
+        return self.vocab[w]
+
+    def logprob(self, context: list[int], token: int) -> float:
+        return self.table.get(self.words[token - 1], self.default)
+
+    def score(self, seqs):
+        out = []
+        for s in seqs:
+            lp = np.array([np.nan] + [self.logprob(list(s[:i]), t) for i, t in enumerate(s) if i > 0])
+            out.append(TokenScores(np.asarray(s, np.int64), lp))
+        return out
+
+    def generate(self, prompts, max_new_tokens):
+        return [""] * len(prompts)
+
+
+class OracleStub(WordStub):
+    """Knows every text's true label: prefers it right after that text's query, and has no
+    preference after the content-free input."""
+
+    def __init__(self, data: LabelledSet):
+        super().__init__({})
+        self.truth = dict(zip(data.texts, data.labels))
+
+    def logprob(self, context, token):
+        text = " ".join(self.words[i - 1] for i in context if i)
+        query = text.rsplit("Input:", 1)[-1].rsplit("Output:", 1)[0].strip()
+        return -0.1 if self.truth.get(query) == self.words[token - 1] else -3.0
+
+
+def toy_data(n_per_class: int = 12) -> LabelledSet:
+    texts = [f"good thing {i}" for i in range(n_per_class)] + [f"bad thing {i}" for i in range(n_per_class)]
+    labels = ["positive"] * n_per_class + ["negative"] * n_per_class
+    return LabelledSet("toy", texts, labels, ("negative", "positive"))
+
+
+DESIGN = icl.Design(k_sweep=(0, 1, 2), flips=(0, 25, 50, 75, 100), seeds=(0, 1), n=10)
+
+
+def _demo_labels(context: str) -> list[str]:
+    return re.findall(r"Output: (\S+)\n\n", context)
+
+
+# -- flipping ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", range(1, 13))
+def test_flip_labels_flips_exactly_round_share(n):
+    names = ("negative", "positive")
+    rng = np.random.default_rng(n)
+    labels = [names[i] for i in rng.integers(0, 2, size=n)]
+    for pct in (0, 25, 50, 75, 100):
+        flipped = icl.flip_labels(labels, names, pct, np.random.default_rng(pct))
+        changed = sum(a != b for a, b in zip(labels, flipped))
+        assert changed == int(np.floor(pct * n / 100 + 0.5))
+        assert all(b in names for b in flipped)
+
+
+def test_n_flipped_rounds_halves_up():
+    assert [icl.n_flipped(25, n) for n in (1, 2, 3, 4, 6)] == [0, 1, 1, 1, 2]
+    assert icl.n_flipped(50, 3) == 2 and icl.n_flipped(100, 7) == 7 and icl.n_flipped(0, 7) == 0
+
+
+def test_flip_three_classes_never_keeps_a_flipped_label():
+    names = ("a", "b", "c")
+    flipped = icl.flip_labels(["a", "b", "c", "a"], names, 100, np.random.default_rng(0))
+    assert flipped == ["b", "c", "a", "b"]
+
+
+def test_prompts_flip_demo_labels_exactly_and_never_the_test_label():
+    data = toy_data()
+    prompts = icl.build_prompts(data, DESIGN, run_seed=0)
+    by = {(p.seed, p.item, p.condition): p for p in prompts}
+    n_demos = 2 * DESIGN.k_main
+    for (seed, item, cond), p in by.items():
+        truth = data.labels[item]
+        assert data.label_names[p.answer] == truth  # the answer is always the true label
+        if not cond.startswith("unrelated"):
+            assert p.candidates[p.answer] == truth
+        if cond.startswith("flip"):
+            pct = int(cond.split()[1].rstrip("%"))
+            gold = _demo_labels(by[seed, item, "gold k=2"].context)
+            shown = _demo_labels(p.context)
+            assert len(shown) == n_demos
+            assert sum(a != b for a, b in zip(gold, shown)) == icl.n_flipped(pct, n_demos)
+            assert p.context.split("\n\n")[:-1] != [] and p.context.endswith(f"Input: {data.texts[item]}\nOutput:")
+
+
+def test_prompts_balanced_fresh_and_deterministic():
+    data = toy_data()
+    a = icl.build_prompts(data, DESIGN, 0)
+    assert a == icl.build_prompts(data, DESIGN, 0)
+    golds = [p for p in a if p.condition == "gold k=2"]
+    for p in golds:
+        assert Counter(_demo_labels(p.context)) == {"positive": 2, "negative": 2}
+        assert f"Input: {data.texts[p.item]}\n" not in p.context.rsplit("\n\n", 1)[0]  # never its own demo
+    assert len({p.context.rsplit("\n\n", 1)[0] for p in golds}) > len(golds) // 2  # drawn fresh per query
+    unrel = [p for p in a if p.condition == "unrelated k=2"]
+    words = {w for p in unrel for w in _demo_labels(p.context)}
+    assert words == set(unrel[0].candidates) and words <= set(icl.UNRELATED_WORDS)
+    assert len({p.candidates for p in unrel}) == 1  # mapping fixed for the run
+
+
+def test_template_custom_and_braces_in_text():
+    t = icl.Template("Review: {x}\nSentiment:{label}", " | ")
+    assert t.query("a {x} b") == "Review: a {x} b\nSentiment:"
+    assert t.label("good") == "good" and t.demo("x", "good") == "Review: x\nSentiment:good"
+    assert icl.Template().label("positive") == " positive"
+    for bad in ("{x} {label} end", "no x {label}", "{label}{x}"):
+        with pytest.raises(icl.UserError):
+            icl.Template(bad)
+
+
+# -- accuracy arithmetic on stubs ---------------------------------------------------------------
+
+
+def _run(scorer, data, design=DESIGN):
+    return icl.run_jobs([icl.ModelJob("stub", data, design.n)], design, 0, lambda s: scorer, show_progress=False)
+
+
+def _acc(res, cond, scoring="sum"):
+    return next(r for r in res.models[0].rows if r.condition == cond and r.scoring == scoring)
+
+
+def test_fixed_preference_gives_the_share_of_that_label():
+    data = toy_data()
+    res = _run(WordStub({"positive": -0.5, "negative": -2.0}), data)
+    items = [i for s in DESIGN.seeds for i in icl.test_items(data, s, DESIGN.n)]
+    share = np.mean([data.labels[i] == "positive" for i in items])
+    for cond in ("prior", "zero-shot", "gold k=1", "gold k=2", "random k=2", "flip 100%"):
+        for scoring in ("sum", "mean"):
+            r = _acc(res, cond, scoring)
+            assert r.accuracy == pytest.approx(share) and r.n == len(items) and r.seeds == 2
+            e = proportion_ci(round(share * len(items)), len(items))
+            assert (r.ci_low, r.ci_high) == pytest.approx((e.ci_low, e.ci_high))
+        # calibration removes a context-free preference: every pair ties, ties share credit
+        assert _acc(res, cond, "calibrated").accuracy == pytest.approx(0.5)
+    assert _acc(res, "unrelated k=2").accuracy == pytest.approx(0.5)  # foo/bar both at the default
+    m = res.models[0]
+    assert m.contrasts["gold-random"].value == 0 and m.follows_demonstrations is False
+
+
+def test_length_normalised_scoring_differs_from_sum():
+    data = LabelledSet("toy", toy_data().texts, ["very good" if lab == "positive" else "bad" for lab in toy_data().labels],
+                       ("bad", "very good"))
+    # " very good": two tokens at -1 each (sum -2, mean -1); " bad": one at -1.5
+    res = _run(WordStub({"very": -1.0, "good": -1.0, "bad": -1.5}), data)
+    items = [i for s in DESIGN.seeds for i in icl.test_items(data, s, DESIGN.n)]
+    share_bad = np.mean([data.labels[i] == "bad" for i in items])
+    assert _acc(res, "zero-shot", "sum").accuracy == pytest.approx(share_bad)
+    assert _acc(res, "zero-shot", "mean").accuracy == pytest.approx(1 - share_bad)
+
+
+def test_oracle_is_right_everywhere_it_can_be():
+    data = toy_data()
+    res = _run(OracleStub(data), data)
+    for cond in ("zero-shot", "gold k=2", "random k=2", "flip 50%", "flip 100%"):
+        assert _acc(res, cond).accuracy == 1.0
+        assert _acc(res, cond, "calibrated").accuracy == 1.0
+    assert _acc(res, "prior").accuracy == pytest.approx(0.5)  # no preference after N/A: ties
+    m = res.models[0]
+    assert m.flip100.ci_low > 0.5 and m.follows_demonstrations is False
+
+
+def test_aggregate_counts_credits_and_pairs_contrasts():
+    data = toy_data()
+    design = icl.Design((0, 1), (0, 100), (0,), 4)
+    prompts = icl.build_prompts(data, design, 0)
+    # gold right on every item, zero-shot right on none, the rest right on the first half
+    wins = {"gold k=1": 4, "flip 0%": 4, "zero-shot": 0}
+    scores, seen = [], Counter()
+    for p in prompts:
+        right = seen[p.condition] < wins.get(p.condition, 2)
+        seen[p.condition] += 1
+        lp = np.full(2, -2.0)
+        lp[p.answer if right else 1 - p.answer] = -1.0
+        scores.append(icl.PromptScores(lp, np.ones(2), np.zeros(2)))
+    m = icl.aggregate("m", "f", None, data, design, prompts, scores)
+    acc = {(r.condition, r.scoring): r.accuracy for r in m.rows}
+    assert acc["gold k=1", "sum"] == 1.0 and acc["zero-shot", "sum"] == 0.0 and acc["random k=1", "sum"] == 0.5
+    assert m.contrasts["gold-zero-shot"].value == 1.0 and m.contrasts["gold-random"].value == 0.5
+    assert m.n_per_seed == 4 and m.flip100.value == 0.5
+
+
+def test_credit_shares_ties():
+    assert icl.credit(np.array([-1.0, -2.0]), 0) == 1.0
+    assert icl.credit(np.array([-1.0, -2.0]), 1) == 0.0
+    assert icl.credit(np.array([-1.0, -1.0, -3.0]), 1) == 0.5
+
+
+# -- verdicts -------------------------------------------------------------------------------------
+
+
+def _saved(models):
+    return {"result": {"models": models}}
+
+
+def _model(name, n_params, flip100, z=(0.2, 0.1, 0.3), r=(0.2, 0.1, 0.3)):
+    est = lambda v: {"value": v[0], "ci_low": v[1], "ci_high": v[2], "n": 100}  # noqa: E731
+    return {"model": name, "n_params": n_params, "task": "t", "chance": 0.5, "flip100": est(flip100),
+            "contrasts": {"gold-zero-shot": est(z), "gold-random": est(r)}}
+
+
+def test_verdict_rules():
+    small, large = _model("s", 10, (0.6, 0.5, 0.7)), _model("l", 100, (0.2, 0.1, 0.3))
+    v2, v6 = icl.verdicts(_saved([large, small]))  # sorted by size inside
+    assert (v2.intuition, v2.label) == (2, "supported") and (v6.intuition, v6.label) == (6, "supported")
+    assert icl.verdicts(_saved([small]))[1].label == "not supported at this scale"
+    assert icl.verdicts(_saved([large]))[1].label == "inconclusive"
+    flat = _model("l", 100, (0.5, 0.4, 0.6), z=(0.0, -0.02, 0.03))
+    assert icl.verdicts(_saved([flat]))[0].label == "not supported at this scale"
+    wide = _model("l", 100, (0.5, 0.4, 0.6), z=(0.05, -0.1, 0.2))
+    assert icl.verdicts(_saved([wide]))[0].label == "inconclusive"
+
+
+# -- data -----------------------------------------------------------------------------------------
+
+
+def test_builtin_sets():
+    for name, labels in (("sentiment", {"positive", "negative"}), ("topic", {"sports", "food"})):
+        data = icl.load_data(name)
+        assert len(data) >= 200 and set(data.label_names) == labels
+        assert len(set(data.texts)) == len(data) and min(Counter(data.labels).values()) >= 100
+
+
+def test_user_csv_with_named_columns(tmp_path):
+    f = tmp_path / "d.csv"
+    f.write_text("review,stars\nlovely day,pos\nawful   night,neg\nfine,pos\n")
+    data = icl.load_data(str(f), "review", "stars")
+    assert data.texts[1] == "awful night" and data.label_names == ("neg", "pos")
+
+
+@pytest.mark.parametrize("content,msg", [
+    ('{"text": "a", "label": "x"}\n{"text": "b", "label": "x"}\n', "two classes"),
+    ('{"text": "a", "lab": "x"}\n', "no column 'label'"),
+    ('{"text": "  ", "label": "x"}\n{"text": "b", "label": "y"}\n', "empty 'text'"),
+    ('{"text": "a", "label": "x"}\nnot json\n', "line 2 is not JSON"),
+    ("", "no rows"),
+])
+def test_bad_data_is_one_line_exit_2(tmp_path, capsys, tiny_model_dir, content, msg):
+    from intuitions.cli import main
+
+    f = tmp_path / "bad.jsonl"
+    f.write_text(content)
+    with pytest.raises(SystemExit) as e:
+        main(["icl", "--model", str(tiny_model_dir), "--data", str(f)])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and err.count("\n") == 1 and msg in err
+
+
+def test_too_few_items_per_class_for_k(tmp_path):
+    with pytest.raises(icl.UserError, match="k=5"):
+        icl.build_prompts(toy_data(4), icl.Design((0, 5), (0,), (0,), 2), 0)
+
+
+# -- shared-prefix scoring ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("budget", [4096, 24])
+def test_score_suffixes_equals_concatenated_scoring(tiny_model_dir, budget):
+    from intuitions.models.hf import HFOptions, HFScorer
+
+    scorer = HFScorer.load(str(tiny_model_dir), name="tiny", options=HFOptions(token_budget=budget))
+    rng = np.random.default_rng(0)
+    bos = scorer.prefix_id
+    pairs = []
+    for p in range(4):  # prefixes of different lengths, each with suffixes of 1..6 tokens
+        pre = [bos] + rng.integers(2, 250, size=3 + 9 * p).tolist()
+        pairs += [(pre, rng.integers(2, 250, size=n).tolist()) for n in (1, 4, 2, 6)]
+    pairs.append(([bos] + rng.integers(2, 250, size=60).tolist(), [7, 8, 9, 10]))  # past the 64-token window
+    pairs.append(([bos], [5]))
+    got = scorer.score_suffixes(pairs)
+    full = scorer.score([c + k for c, k in pairs])
+    want = [s.total(len(c)) for s, (c, _) in zip(full, pairs)]
+    assert np.allclose(got, want, atol=1e-4, rtol=0)
+    assert scorer.score_suffixes([([bos, 3], [])]) == [0.0]
+
+
+def test_icl_with_prefix_reuse_matches_plain_scoring(tiny_scorer):
+    class Plain:  # the same model without score_suffixes
+        name, fingerprint = tiny_scorer.name, tiny_scorer.fingerprint
+        encode, score, generate = tiny_scorer.encode, tiny_scorer.score, tiny_scorer.generate
+
+    data, design = icl.load_data("sentiment"), icl.Design((0, 1), (0, 100), (0,), 3)
+    prompts = icl.build_prompts(data, design, 0)
+    a = icl.score_prompts(tiny_scorer, prompts, design.template)
+    b = icl.score_prompts(Plain(), prompts, design.template)
+    for x, y in zip(a, b):
+        assert np.allclose(x.logprob, y.logprob, atol=1e-4) and np.allclose(x.cf_logprob, y.cf_logprob, atol=1e-4)
+
+
+# -- CLI and main-job step --------------------------------------------------------------------------
+
+
+def test_cli_writes_result_and_figures(tmp_path, tiny_model_dir, capsys):
+    from intuitions.cli import main
+
+    out = tmp_path / "out"
+    main(["icl", "--model", str(tiny_model_dir), "--data", "topic", "--k", "0,1", "--flip", "0,100",
+          "--seeds", "2", "--n", "4", "--out", str(out)])
+    saved = json.loads((out / "result.json").read_text())
+    m = saved["result"]["models"][0]
+    row = m["rows"][0]
+    assert {"accuracy", "ci_low", "ci_high", "n", "seeds"} <= set(row) and row["n"] == 8 and row["seeds"] == 2
+    assert m["task"] == "topic" and saved["config"]["flip"] == [0, 100]
+    assert {p.name for p in out.glob("*.png")} == {"icl_flip.png", "icl_kshot.png", "icl_labels.png"}
+    assert [v.intuition for v in icl.verdicts(saved)] == [2, 6]
+    assert "intuition 6" in capsys.readouterr().out
+
+
+def test_report_step_on_a_ladder(tmp_path, tiny_model_dir, monkeypatch):
+    from intuitions import paths
+    from intuitions.steps import StepContext
+
+    for name, size in (("a", 1), ("b", 2)):
+        member = paths.family_root() / "t" / name
+        shutil.copytree(tiny_model_dir, member)
+        (member / "member.json").write_text(json.dumps({"n_params": size}))
+    ctx = StepContext(out=tmp_path / "step", preset="smoke", ladder="family:t", real_models=(), seeds=1, n=4)
+    icl.report_step(ctx)
+    saved = json.loads((ctx.out / "result.json").read_text())
+    assert [m["model"] for m in saved["result"]["models"]] == ["family:t/a", "family:t/b"]
+    assert all(m["task"].startswith("world") for m in saved["result"]["models"])
+    assert [v.intuition for v in icl.verdicts(saved)] == [2, 6] and (ctx.out / "icl_flip.png").exists()
