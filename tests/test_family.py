@@ -1,0 +1,191 @@
+import csv
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from intuitions.world import TASKS
+
+
+@pytest.fixture(scope="module")
+def ladder(tmp_path_factory):
+    """The smoke ladder, trained once for this module in its own home."""
+    from intuitions.family import train_ladder
+
+    home = tmp_path_factory.mktemp("ladder")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("INTUITIONS_HOME", str(home))
+    try:
+        proot = train_ladder("smoke", root=home / "family", threads=1)
+    finally:
+        mp.undo()
+    return proot
+
+
+def test_smoke_ladder_layout(ladder, monkeypatch):
+    from intuitions.family import branches, checkpoints
+    from intuitions.models import zoo
+
+    members = sorted(d.name for d in ladder.iterdir() if d.is_dir())
+    assert members == ["L1W16", "L2W16"]
+    for m in members:
+        meta = json.loads((ladder / m / "member.json").read_text())
+        for k in ("n_params", "non_embedding_params", "layers", "width", "tokens", "steps", "seed", "wall_s"):
+            assert k in meta
+        assert (ladder / m / "model.safetensors").exists() and (ladder / m / "tokenizer.json").exists()
+        ck = checkpoints("smoke", m, root=ladder.parent)
+        assert [s for s, _ in ck] == [7, 15, 30] and ck[-1][1] == ladder / m
+        assert [t for t, _ in branches("smoke", m, root=ladder.parent)] == [16 * 4 * 32]
+        assert not (ladder / m / "resume").exists()
+    monkeypatch.setenv("INTUITIONS_FAMILY_DIR", str(ladder.parent))
+    assert [p.name for p in zoo.family_members("smoke")] == ["L1W16", "L2W16"]
+    assert zoo.expand("family:smoke") == ["family:smoke/L1W16", "family:smoke/L2W16"]
+
+
+def test_tables(ladder):
+    runs = list(csv.DictReader(open(ladder / "runs.csv")))
+    assert list(runs[0])[:7] == ["member", "step", "params", "non_embedding_params", "tokens", "flops", "loss"]
+    assert len(runs) == 2 * (2 + 1 + 1)  # per member: 2 checkpoints, 1 branch, the final
+    assert {r["kind"] for r in runs} == {"checkpoint", "branch", "final"}
+    for r in runs:
+        assert 0 < float(r["loss"]) < 8 and int(r["tokens"]) == int(r["step"]) * 4 * 32 and float(r["flops"]) > 0
+    evals = list(csv.DictReader(open(ladder / "evals.csv")))
+    assert list(evals[0]) == ["member", "step", "params", "non_embedding_params", "tokens", "flops", "task",
+                              "metric", "value", "stderr", "chance", "n", "kind"]
+    final = [e for e in evals if e["kind"] == "final"]
+    for task in TASKS:
+        metrics = {e["metric"] for e in final if e["task"] == task}
+        assert {"exact_match", "answer_logprob", "loss", "choice_accuracy"} <= metrics, task
+    for e in final:
+        if e["metric"] in ("exact_match", "choice_accuracy"):
+            assert 0 <= float(e["value"]) <= 1
+    assert json.loads((ladder / "irreducible.json").read_text())["heldout_floor_per_token"] > 0
+
+
+def test_checkpoints_load_and_score(ladder):
+    from transformers import AutoModelForCausalLM
+
+    from intuitions.family import checkpoints
+    from intuitions.models.base import score_continuations
+    from intuitions.models.hf import HFScorer
+
+    for step, path in checkpoints("smoke", "L1W16", root=ladder.parent):
+        model = AutoModelForCausalLM.from_pretrained(str(path))
+        assert model.config.num_hidden_layers == 1
+        scorer = HFScorer.load(str(path))
+        s = score_continuations(scorer, ["question: 3 + 4\nanswer:"], [" 7"])[0]
+        assert np.isfinite(s.logprob) and s.logprob < 0 and s.n_tokens == 2
+
+
+def test_exact_match_is_greedy_decoding(ladder):
+    """Teacher-forced all-rank-1 must agree with real greedy generation: an answer made of
+    the model's own greedy tokens matches, the same answer with one word changed does not."""
+    import torch
+
+    from intuitions.family.evaluate import item_scores
+    from intuitions.models.hf import HFScorer
+    from intuitions.world import EvalItem
+
+    scorer = HFScorer.load(str(ladder / "L2W16"))
+    tok = scorer.tokenizer
+    prompts = ["review: the food was good.\nrating:", "alice is in the hall. where is alice?", "question: 12 + 5\nanswer:"]
+    items = []
+    for p in prompts:
+        ids = torch.tensor([scorer.encode([p])[0].ids])
+        out = scorer.model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=3, do_sample=False,
+                                    pad_token_id=tok.pad_token_id)
+        greedy = tok.decode(out[0, ids.shape[1]:])
+        if tok(greedy, add_special_tokens=False)["input_ids"] != out[0, ids.shape[1]:].tolist():
+            continue  # not a canonical tokenization: the string test below would not apply
+        items.append(EvalItem("x", p, greedy, None, {"stop": ""}))
+        items.append(EvalItem("x", p, greedy + " zzq", None, {"stop": ""}))
+    assert items
+    res = item_scores(scorer, items)
+    assert [r["em"] for r in res] == [True, False] * (len(items) // 2)
+
+
+def _cfg(tmp_path, name):
+    from intuitions.family.ladder import ensure_world, plan
+    from intuitions.family.presets import get
+
+    world = ensure_world(0, get("smoke").world_docs)
+    cfg = plan(get("smoke"), tmp_path / name, world, threads=1)[0]
+    return dataclasses.replace(cfg, resume_every=5)
+
+
+def test_resume_gives_identical_weights(tmp_path):
+    from safetensors.torch import load_file
+
+    from intuitions.family import train_member
+
+    ref = train_member(_cfg(tmp_path, "a"))
+    cfg = _cfg(tmp_path, "b")
+    first = train_member(dataclasses.replace(cfg, stop_after=12))  # "killed" at step 12, state saved at 10
+    assert not (first / "member.json").exists() and (first / "resume" / "state.json").exists()
+    assert json.loads((first / "resume" / "state.json").read_text())["step"] == 10
+    second = train_member(dataclasses.replace(cfg, stop_after=5))  # killed again at 15, after the branch start
+    assert not (second / "member.json").exists()
+    done = train_member(cfg)
+    for rel in ("model.safetensors", "branches/tokens_2048/model.safetensors", "checkpoints/step_7/model.safetensors"):
+        a, b = load_file(ref / rel), load_file(done / rel)
+        assert set(a) == set(b) and all(np.array_equal(a[k].numpy(), b[k].numpy()) for k in a), rel
+    assert json.loads((done / "member.json").read_text())["steps"] == 30
+
+
+def _cli(*args, env_home=None):
+    import os
+
+    env = dict(os.environ)
+    if env_home is not None:
+        env["INTUITIONS_HOME"] = str(env_home)
+    return subprocess.run([sys.executable, "-m", "intuitions.cli", *args], capture_output=True, text=True,
+                          timeout=300, env=env)
+
+
+@pytest.mark.parametrize("args", [
+    ["train", "--preset", "nope"],
+    ["train", "--preset", "smoke", "--sizes", "1x-4"],
+    ["train", "--preset", "smoke", "--sizes", "two"],
+    ["train", "--preset", "smoke", "--threads", "0"],
+    ["train", "--preset", "smoke", "--executor", "cluster"],
+])
+def test_bad_options_are_one_line_errors(args, tmp_path):
+    r = _cli(*args, env_home=tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and r.stderr.startswith("error:")
+
+
+@pytest.mark.parametrize("corrupt", ["resume", "member"])
+def test_corrupt_checkpoint_is_a_one_line_error(corrupt, tmp_path, ladder):
+    import shutil
+
+    home = tmp_path / "home"
+    (home / "world").mkdir(parents=True)
+    for w in (ladder.parent.parent / "world").iterdir():  # reuse the built world
+        shutil.copytree(w, home / "world" / w.name)
+    m = home / "family" / "smoke" / "L1W16"
+    if corrupt == "resume":
+        (m / "resume").mkdir(parents=True)
+        (m / "resume" / "state.json").write_text("{not json")
+    else:
+        shutil.copytree(ladder / "L1W16", m)
+        (m / "model.safetensors").write_bytes(b"\x00garbage")
+    r = _cli("train", "--preset", "smoke", env_home=home)
+    assert r.returncode == 2, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "corrupt" in r.stderr
+
+
+def test_train_cli_reuses_finished_members(tmp_path, ladder):
+    import shutil
+
+    home = tmp_path / "home"
+    shutil.copytree(ladder.parent.parent, home)
+    before = (home / "family" / "smoke" / "L1W16" / "model.safetensors").stat().st_mtime_ns
+    r = _cli("train", "--preset", "smoke", env_home=home)
+    assert r.returncode == 0, r.stderr
+    assert "0 to train" in r.stdout
+    assert (home / "family" / "smoke" / "L1W16" / "model.safetensors").stat().st_mtime_ns == before
