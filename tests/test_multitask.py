@@ -350,3 +350,17 @@ def test_smollm2_probes_run(smollm2_scorer):
     res = probes.run(smollm2_scorer, suite, n=5)
     for c in res.categories:  # no threshold on a real model: the numbers are reported, not asserted
         assert c.n_items == 5 and 0 <= c.accuracy.value <= 1 and c.surprisal.value > 0
+
+
+def test_learning_labels_early_late_and_flat():
+    rng = np.random.default_rng(0)
+    curves = {"early": [3.0, 1.3, 1.1, 1.0], "late": [3.0, 2.9, 2.7, 1.0], "flat": [2.0, 2.0, 2.0, 2.0]}
+    series = []
+    for k in range(4):  # 40 documents x 10 tokens per task, a little noise per document
+        loss = np.stack([10 * (c[k] + rng.normal(0, 0.05, 40)) for c in curves.values()], axis=1)
+        series.append(mt.TaskSums(tuple(curves), loss, np.full((40, 3), 10)))
+    rows = mt.learning_table("size", [1e3, 1e4, 1e5, 1e6], series, mt.boot_weights(40, 200))
+    got = {r.task: r.label for r in rows}
+    assert got == {"early": "early", "late": "late", "flat": "not learned"}
+    assert next(r for r in rows if r.task == "late").reached_at == 1e6
+    assert next(r for r in rows if r.task == "early").drop.ci_low > 1.5

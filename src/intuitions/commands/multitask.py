@@ -100,7 +100,11 @@ def _ci(e) -> str:
 
 
 def _print(res) -> None:
+    from intuitions.experiments import multitask as exp
+
     con = Console()
+    if not con.is_terminal:  # piped or captured: keep one row per line instead of 80-column wrapping
+        con = Console(width=160)
     for d in (d for d in res.decompositions if d.final):
         t = Table(title=f"{d.model}: {d.n_tokens} tokens, {d.n_clusters} {d.ci_unit}s resampled for CIs")
         for col in ("task", "tokens", "share", "mean loss (nats)", "contribution", "fraction"):
@@ -109,19 +113,20 @@ def _print(res) -> None:
             t.add_row(r.task, str(r.n_tokens), f"{r.share.value:.3f}", _ci(r.mean_loss),
                       _ci(r.contribution), f"{100 * r.fraction:.1f}%")
         con.print(t)
-        ok = "holds" if d.identity_error <= 1e-6 else "FAILS"
+        ok = "holds" if d.identity_error <= exp.IDENTITY_TOL else "FAILS"
         con.print(f"check: overall mean loss {d.overall_loss.value:.9f} = Σ share × task loss "
-                  f"{d.sum_of_contributions:.9f}  (|diff| {d.identity_error:.1e} ≤ 1e-6: {ok})")
+                  f"{d.sum_of_contributions:.9f}  (|diff| {d.identity_error:.1e} ≤ {exp.IDENTITY_TOL:g}: {ok})")
     if res.learning:
         axes = list(dict.fromkeys(r.axis for r in res.learning))
-        t = Table(title="who learns what when (early / late: 90% of the loss drop reached in the first / second "
-                        "half of the axis, log scale; not learned: drop CI not above 0)")
+        t = Table(title="who learns what when: early / late = half of the task's loss drop reached in the first / "
+                        "second half of the axis (log scale); not learned = drop CI not above 0 or drop < "
+                        f"{exp.MIN_DROP:.0%} of the first loss")
         t.add_column("task")
         for a in axes:
             t.add_column(a)
         for task in res.tasks:
             by = {r.axis: r for r in res.learning if r.task == task}
-            t.add_row(task, *[f"{by[a].label} (−{by[a].drop.value:.2f})" if a in by else "" for a in axes])
+            t.add_row(task, *[f"{by[a].label} (drop {by[a].drop.value:+.2f})" if a in by else "" for a in axes])
         con.print(t)
     for p in res.probes:
         t = Table(title=f"probes: {p.model}")

@@ -121,7 +121,7 @@ def probe_accuracy(res: dict, out: Path) -> Path | None:
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("accuracy (95% bootstrap CI)")
     ax.set_title("Minimal-pair probes by category")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, bbox_to_anchor=(1.01, 1), loc="upper left")
     return figures.save(fig, out, "probe_accuracy")
 
 
