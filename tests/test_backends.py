@@ -35,8 +35,9 @@ class RefServer:
     """Answers like vLLM serve (token-id echo, batched token-id prompts), or like a buggy
     server when `bug` says so. Loopback only; every request is answered or refused at once."""
 
-    def __init__(self, hf, model_name="tiny", bug=None, die_after=None, token_ids=True):
+    def __init__(self, hf, model_name="tiny", bug=None, die_after=None, token_ids=True, max_model_len=None):
         self.hf, self.model_name, self.bug, self.die_after, self.token_ids = hf, model_name, bug, die_after, token_ids
+        self.max_model_len = max_model_len
         self.completions = 0
         self.lock = threading.Lock()
         server = self
@@ -47,7 +48,8 @@ class RefServer:
 
             def do_GET(self):
                 if self.path == "/v1/models":
-                    self._json(200, {"data": [{"id": server.model_name, "root": "/models/tiny"}]})
+                    entry = {"id": server.model_name, "root": "/models/tiny", "max_model_len": server.max_model_len}
+                    self._json(200, {"data": [entry]})
                 else:
                     self._json(404, {"error": {"message": "not found"}})
 
@@ -91,6 +93,8 @@ class RefServer:
         if body.get("model") != self.model_name:
             return 404, {"error": {"message": f"model {body.get('model')} not found"}}
         prompt = body["prompt"]
+        if self.max_model_len and max(len(p) for p in (prompt if isinstance(prompt[0], list) else [prompt])) >= self.max_model_len:
+            return 400, {"error": {"message": f"maximum context length is {self.max_model_len} tokens"}}
         if isinstance(prompt, str) or (prompt and isinstance(prompt[0], int)):
             prompt = [prompt]
         if self.bug in ("no_batch", "text_only") and len(prompt) > 1:
@@ -185,6 +189,21 @@ def test_openai_matches_hf_with_batched_token_ids(tiny_scorer, tiny_model_dir, r
         assert [e.ids for e in sc.encode(TEXTS)] == ids
     _same(got, want)
     assert got[0].ranks is None and got[0].entropies is None  # never guessed from a top-1
+
+
+def test_openai_windows_long_sequences_like_hf(tiny_scorer, tiny_model_dir):
+    # The server's context is 65, so prompts are 64 tokens (one left for the generated
+    # token): the same windows (64, stride 32) as the hf backend on this model.
+    ids = tiny_scorer.encode([" ".join(["The cat sat on the mat."] * 12)])[0].ids
+    assert len(ids) > 100
+    with RefServer(tiny_scorer, max_model_len=65) as srv:
+        sc = _scorer(srv, tiny_model_dir)
+        assert (sc.window, sc.stride) == (64, 32)
+        _same(sc.score([ids]), tiny_scorer.score([ids]))
+        with RefServer(tiny_scorer, max_model_len=65) as srv2:
+            short = _scorer(srv2, tiny_model_dir, window=16, stride=16)
+            (s,) = short.score([ids])
+            assert np.isnan(s.logprobs[16]) and np.isfinite(s.logprobs[15]) and np.isfinite(s.logprobs[17])
 
 
 @pytest.mark.parametrize("bug,mode", [("no_batch", "ids"), ("text_only", "text")])
@@ -341,3 +360,24 @@ def test_cache_round_trips_partial_scores(tmp_path):
         back = _unpack(ids, _pack(s))
         np.testing.assert_array_equal(back.logprobs, s.logprobs)
         assert (back.ranks is None) == (s.ranks is None) and back.entropies is None
+
+
+# -- GGUF export (what the llama.cpp paths read) ------------------------------------------------------
+def test_gguf_export_round_trips_through_transformers(tiny_model_dir, tmp_path):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from intuitions.models.gguf_export import _permute, export_llama
+
+    path = export_llama(tiny_model_dir, tmp_path / "tiny.gguf")
+    # transformers' GGUF reader un-permutes q/k: equal logits prove the layout and the maps.
+    a = AutoModelForCausalLM.from_pretrained(str(tiny_model_dir))
+    b = AutoModelForCausalLM.from_pretrained(str(tmp_path), gguf_file=path.name)
+    x = torch.tensor([[0, 5, 60, 70, 80, 90, 100, 7]])
+    with torch.no_grad():
+        assert torch.allclose(a(x).logits, b(x).logits, atol=1e-5)
+    ta, tb = AutoTokenizer.from_pretrained(str(tiny_model_dir)), AutoTokenizer.from_pretrained(str(tmp_path), gguf_file=path.name)
+    for t in TEXTS + ["안녕하세요 세계. 12 * 3 = 36"]:
+        assert ta(t, add_special_tokens=False)["input_ids"] == tb(t, add_special_tokens=False)["input_ids"]
+    w = np.arange(2 * 2 * 4 * 3).reshape(16, 3)  # the permutation is a true permutation of rows
+    assert sorted(map(tuple, _permute(w, 2))) == sorted(map(tuple, w))
+    assert not np.array_equal(_permute(w, 2), w)

@@ -40,6 +40,7 @@ import numpy as np
 from intuitions.errors import ServerError, UserError
 from intuitions.models.base import Encoding, TokenScores
 from intuitions.models.tokenizer import LocalTokenizer
+from intuitions.models.windows import Window, windows
 
 PROBE_TEXT = "The quick brown fox jumps over the lazy dog, and then it sleeps."
 TOKEN_ID = re.compile(r"^token_id:(\d+)$")  # vLLM's return_tokens_as_token_ids form
@@ -57,9 +58,11 @@ class ServerSpec:
     timeout: float = 300.0  # seconds per request
     retries: int = 4  # extra tries after a connection error, 429 or 5xx
     bos: str = "auto"
+    window: int | None = None  # tokens per prompt; default: the server's max_model_len - 1
+    stride: int | None = None  # default: window // 2 (as the hf backend)
 
 
-_INT_KEYS = {"concurrent", "batch", "request_tokens", "retries"}
+_INT_KEYS = {"concurrent", "batch", "request_tokens", "retries", "window", "stride"}
 
 
 def parse_spec(rest: str) -> ServerSpec:
@@ -86,7 +89,7 @@ def parse_spec(rest: str) -> ServerSpec:
                 raise UserError(f"openai spec option {key} must be positive, got {val}")
         else:
             raise UserError(f"unknown openai spec option {key!r}: use tokenizer, concurrent, batch, "
-                            "request_tokens, timeout, retries, bos")
+                            "request_tokens, timeout, retries, bos, window, stride")
     return ServerSpec(url.rstrip("/"), model, **kw)
 
 
@@ -215,7 +218,7 @@ def echo_logprobs(echo: Echo, ids: Sequence[int], piece, prefix_id) -> np.ndarra
 @dataclass(frozen=True)
 class _Request:
     index: int  # 1-based, for error messages
-    seq_ids: list[int]  # which of the caller's sequences it carries
+    items: list[int]  # which prompts (sequences, or windows of long ones) it carries
 
 
 class OpenAIScorer:
@@ -224,10 +227,17 @@ class OpenAIScorer:
         self.tok = tokenizer
         self.name = f"openai:{spec.base_url}#{spec.model}"
         self.http = transport or HttpTransport(spec.base_url, spec.timeout, spec.retries)
-        root = self._check_model()
+        root, max_len = self._check_model()
+        # A prompt plus the one generated token must fit the server's context.
+        self.window = spec.window or (max_len - 1 if max_len else None)
+        if self.window is not None and self.window < 2:
+            raise UserError("window must be at least 2 tokens")
+        self.stride = spec.stride or (max(1, self.window // 2) if self.window else None)
+        if self.window and not 1 <= self.stride <= self.window:
+            raise UserError("stride must be between 1 and the window length")
         self.fingerprint = hashlib.sha256(json.dumps({
-            "backend": "openai", "model": spec.model, "root": root,
-            "tokenizer": tokenizer.digest, "prefix": tokenizer.prefix_id,
+            "backend": "openai", "model": spec.model, "root": root, "tokenizer": tokenizer.digest,
+            "prefix": tokenizer.prefix_id, "window": self.window, "stride": self.stride,
         }, sort_keys=True).encode()).hexdigest()[:24]
         self.mode: str | None = None  # negotiated on the first score()
 
@@ -235,18 +245,22 @@ class OpenAIScorer:
     def _fail(self, what: str, err: Exception) -> ServerError:
         return ServerError(f"server {self.spec.base_url} (model {self.spec.model}) {what}: {err}")
 
-    def _check_model(self) -> str | None:
+    def _check_model(self) -> tuple[str | None, int | None]:
+        """The served model's root (its weights' path) and context length, where the
+        server says (vLLM does); checks the model name is served at all."""
         try:
             listing = self.http.request("/models")
         except Rejected:
-            return None  # a server without /models can still score
+            return None, None  # a server without /models can still score
         except Unreachable as e:
             raise self._fail("is unreachable", e) from None
         served = {m.get("id"): m for m in listing.get("data", []) if isinstance(m, dict)}
         if served and self.spec.model not in served:
             raise ServerError(f"server {self.spec.base_url} does not serve model {self.spec.model!r}; "
                               f"it serves: {', '.join(map(str, served))}")
-        return served.get(self.spec.model, {}).get("root")
+        entry = served.get(self.spec.model, {})
+        max_len = entry.get("max_model_len")
+        return entry.get("root"), int(max_len) if isinstance(max_len, int) and max_len > 2 else None
 
     # -- the Scorer protocol ----------------------------------------------------------------
     def encode(self, texts: Sequence[str], add_prefix: bool = True) -> list[Encoding]:
@@ -258,23 +272,25 @@ class OpenAIScorer:
             return []
         if self.mode is None:
             self.mode = self._negotiate()
-        out: list[np.ndarray | None] = [None] * len(seqs)
-        for i, s in enumerate(seqs):
-            if len(s) < 2:  # nothing to score: no request
-                out[i] = np.full(len(s), np.nan)
-        reqs = self._plan([i for i, s in enumerate(seqs) if len(s) >= 2], seqs)
+        # Long sequences are cut into windows as in the hf backend; each window is a prompt.
+        pieces = [(si, w) for si, s in enumerate(seqs)
+                  for w in (windows(len(s), self.window, self.stride) if self.window else
+                            [Window(0, len(s), 1)] if len(s) >= 2 else [])]
+        prompts = [seqs[si][w.start : w.end] for si, w in pieces]
+        out = [np.full(len(s), np.nan) for s in seqs]
+        reqs = self._plan(list(range(len(prompts))), prompts)
         with ThreadPoolExecutor(max_workers=self.spec.concurrent) as pool:
-            futs = {pool.submit(self._run, r, seqs, self.mode): r for r in reqs}
+            futs = {pool.submit(self._run, r, prompts, self.mode): r for r in reqs}
             done, _ = wait(futs, return_when=FIRST_EXCEPTION)
             for f in done:
                 if f.exception() is not None:
                     for g in futs:
                         g.cancel()
-                    r = futs[f]
-                    raise self._request_error(f.exception(), r, len(reqs), seqs)
+                    raise self._request_error(f.exception(), futs[f], len(reqs), prompts)
             for f in futs:
-                for i, lp in zip(futs[f].seq_ids, f.result()):
-                    out[i] = lp
+                for k, lp in zip(futs[f].items, f.result()):
+                    si, w = pieces[k]
+                    out[si][w.first_new : w.end] = lp[w.first_new - w.start :]
         return [TokenScores(np.asarray(s, np.int64), lp) for s, lp in zip(seqs, out)]
 
     def generate(self, prompts: Sequence[str], max_new_tokens: int) -> list[str]:
@@ -328,13 +344,13 @@ class OpenAIScorer:
         return [parse_choice(c) for c in choices]
 
     def _run(self, req: _Request, seqs, mode: str) -> list[np.ndarray]:
-        prompts = [seqs[i] for i in req.seq_ids]
+        prompts = [seqs[i] for i in req.items]
         echoes = self._echoes(prompts, mode)
         return [echo_logprobs(e, p, self.tok.piece, self.tok.prefix_id) for e, p in zip(echoes, prompts)]
 
     def _request_error(self, err: BaseException, req: _Request, n: int, seqs) -> ServerError:
-        size = sum(len(seqs[i]) for i in req.seq_ids)
-        k = len(req.seq_ids)
+        size = sum(len(seqs[i]) for i in req.items)
+        k = len(req.items)
         what = f"failed on request {req.index} of {n} ({k} prompt{'s' * (k != 1)}, {size} tokens)"
         if isinstance(err, (Rejected, Unreachable)):
             return self._fail(what, err)
@@ -344,7 +360,7 @@ class OpenAIScorer:
 
     # -- negotiation and the causal probe -------------------------------------------------------
     def _probe_prompts(self) -> list[list[int]]:
-        ids = self.tok.encode([PROBE_TEXT])[0].ids
+        ids = self.tok.encode([PROBE_TEXT])[0].ids[: self.window or None]
         if len(ids) < 3:
             raise UserError("the tokenizer turns the probe sentence into fewer than 3 tokens")
         last = ids[-1]
