@@ -77,7 +77,7 @@ def install(tmp_path: Path, monkeypatch, calls: Path | None = None) -> Path:
     return mods
 
 
-def fake_train(preset: str) -> None:
+def fake_train(preset: str, on_progress=None) -> None:
     """Stands in for the family trainer: one 'member' with a config and weights."""
     import os
 
@@ -89,6 +89,8 @@ def fake_train(preset: str) -> None:
     m.mkdir(parents=True, exist_ok=True)
     (m / "config.json").write_text('{"fake": true}')
     (m / "model.safetensors").write_bytes(b"weights")
+    if on_progress:
+        on_progress(1.0, "m1 done")
 
 
 def user_config(**over) -> dict:

@@ -228,7 +228,7 @@ def test_progress_display_runs(tmp_path, monkeypatch):
 def test_failed_ladder_is_recorded_and_experiments_still_run(tmp_path, monkeypatch):
     runfakes.install(tmp_path, monkeypatch)
 
-    def broken(preset):
+    def broken(preset, on_progress=None):
         raise RuntimeError("no data")
 
     monkeypatch.setattr(pipeline.ladder_mod, "train", broken)

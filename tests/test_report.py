@@ -247,7 +247,14 @@ def test_key_tables_hook_then_csv_then_records_then_scalars(tmp_path):
 
 
 def test_figure_naming_assigns_to_one_intuition():
-    f = render.Figure("icl", "i6_flipped", "p", "d")
+    class Mod:
+        FIGURE_INTUITIONS = {"mine": 2}
+
+    assert render._figure_intuition("i6_flipped", None) == 6
+    assert render._figure_intuition("icl_flip", None) == 6
+    assert render._figure_intuition("mine", Mod) == 2
+    assert render._figure_intuition("kshot", Mod) is None
+    f = render.Figure("icl", "i6_flipped", "p", "d", 6)
     assert render._figure_for(f, 6) and not render._figure_for(f, 2)
     assert render._figure_for(render.Figure("icl", "kshot", "p", "d"), 2)
 

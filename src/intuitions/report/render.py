@@ -7,7 +7,8 @@ Verdicts are computed here, from each result.json, by the experiment module's
 raises becomes an *inconclusive* verdict carrying the error in one line.
 
 Figures: every PNG in a step's folder belongs to each intuition the step speaks to,
-except a PNG named `i<k>_...`, which belongs to intuition k only. Key tables: a module may
+except one that a module's optional `FIGURE_INTUITIONS = {"<png stem>": k}` (or the table
+FIGURE_INTUITIONS below, or a name `i<k>_...`) gives to intuition k only. Key tables: a module may
 offer `key_tables(saved) -> list[{"title", "columns", "rows"}]`; otherwise the CSV files
 in its folder, otherwise the record lists found in its result.json."""
 
@@ -29,6 +30,8 @@ from intuitions.errors import UserError
 from intuitions.report import i18n
 from intuitions.verdict import INCONCLUSIVE, LABELS, Verdict
 
+# Figures of modules that speak to two intuitions, placed where they belong.
+FIGURE_INTUITIONS = {"icl_flip": 6, "icl_kshot": 2, "icl_labels": 2}
 MAX_ROWS = 25
 MAX_COLS = 10
 MAX_TABLES = 3
@@ -41,6 +44,7 @@ class Figure:
     name: str
     path: str  # relative to the run folder (the Markdown report links it)
     data_url: str  # the HTML report inlines it
+    intuition: int | None = None  # None: every intuition of its step
 
 
 @dataclass(frozen=True)
@@ -105,11 +109,22 @@ def _load_json(p: Path) -> dict | None:
         return None
 
 
-def _figures(run_dir: Path, step_dir: Path) -> list[Figure]:
+def _figure_intuition(stem: str, mod: Any) -> int | None:
+    own = getattr(mod, "FIGURE_INTUITIONS", None)
+    if isinstance(own, dict) and stem in own:
+        return int(own[stem])
+    if stem in FIGURE_INTUITIONS:
+        return FIGURE_INTUITIONS[stem]
+    m = re.match(r"i(\d)_", stem)
+    return int(m.group(1)) if m else None
+
+
+def _figures(run_dir: Path, step_dir: Path, mod: Any) -> list[Figure]:
     out = []
     for p in sorted(step_dir.glob("*.png")):
         url = "data:image/png;base64," + base64.b64encode(p.read_bytes()).decode("ascii")
-        out.append(Figure(step_dir.name, p.stem, p.relative_to(run_dir).as_posix(), url))
+        out.append(Figure(step_dir.name, p.stem, p.relative_to(run_dir).as_posix(), url,
+                          _figure_intuition(p.stem, mod)))
     return out
 
 
@@ -242,7 +257,7 @@ def load_step(run_dir: Path, name: str, this_run: dict) -> StepView | None:
         name=name, kind=rec["kind"], module=rec["module"], status=rec["status"], error=rec.get("error"),
         wall_s=rec.get("wall_s", 0.0), intuitions=intuitions, cached=tr.get("cached"),
         this_run_s=tr.get("seconds"), fingerprints=(saved or {}).get("fingerprints", {}),
-        figures=_figures(run_dir, step_dir) if saved is not None else [],
+        figures=_figures(run_dir, step_dir, mod) if saved is not None else [],
         tables=_tables(name, step_dir, saved, mod),
         verdicts=_verdicts(name, intuitions, rec["status"], rec.get("error"), saved, mod, import_error)
         if rec["kind"] == "experiment" else [],
@@ -250,8 +265,7 @@ def load_step(run_dir: Path, name: str, this_run: dict) -> StepView | None:
 
 
 def _figure_for(fig: Figure, k: int) -> bool:
-    m = re.match(r"i(\d)_", fig.name)
-    return m is None or int(m.group(1)) == k
+    return fig.intuition is None or fig.intuition == k
 
 
 def headline(k: int, verdicts: list[ShownVerdict]) -> ShownVerdict:

@@ -8,19 +8,34 @@ from __future__ import annotations
 import hashlib
 import importlib
 from pathlib import Path
+from typing import Callable
 
 from intuitions import paths
 
 FAMILY_MODULE = "intuitions.family"
 
 
-def train(preset: str) -> None:
-    """Train the ladder `preset`, or finish it; returns at once when it is complete."""
+def train(preset: str, on_progress: Callable[[float, str], None] | None = None) -> None:
+    """Train the ladder `preset`, or finish it; returns at once when it is complete.
+
+    `on_progress(fraction, note)` hears of every logged training step, so the run's
+    progress display shows real progress (steps done over steps planned), not a guess."""
     fam = importlib.import_module(FAMILY_MODULE)
-    fn = getattr(fam, "train_ladder", None) or getattr(fam, "train", None)
+    fn = getattr(fam, "train_ladder", None)
     if fn is None:
         raise RuntimeError(f"{FAMILY_MODULE} has no train_ladder(preset) entry point")
-    fn(preset)
+    total = {"steps": 0}
+    done: dict[str, int] = {}
+
+    def on_start(cfgs, pending) -> None:
+        total["steps"] = sum(c.steps for c in pending)
+
+    def progress(member: str, step: int, steps: int, loss: float, tok_s: float) -> None:
+        done[member] = step
+        if on_progress and total["steps"]:
+            on_progress(min(1.0, sum(done.values()) / total["steps"]), f"{member} {step}/{steps}")
+
+    fn(preset, progress=progress, on_start=on_start)
 
 
 def members(preset: str) -> list[Path]:

@@ -191,6 +191,7 @@ class Progress:
         self._tasks: dict[str, int] = {}
         self._done_s = 0.0
         self._running: tuple[str, float] | None = None
+        self._fraction: float | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self.names = names
@@ -227,15 +228,28 @@ class Progress:
                     continue
                 name, t0 = self._running
                 guess = self.expected[name]
-                part = min(time.monotonic() - t0, 0.95 * guess)
+                if self._fraction is not None:  # the step tells us how far it is
+                    part = self._fraction * guess
+                else:
+                    part = min(time.monotonic() - t0, 0.95 * guess)
                 self._bar.update(self._tasks[name], completed=part)
                 self._bar.update(self._tasks["__all__"], completed=self._done_s + part)
 
     def start(self, name: str) -> None:
         with self._lock:
             self._running = (name, time.monotonic())
+            self._fraction = None
             if self._bar:
                 self._bar.start_task(self._tasks[name])
+
+    def report(self, fraction: float, note: str) -> None:
+        """For a step that knows its own progress (the ladder's training steps)."""
+        with self._lock:
+            if self._running is None:
+                return
+            self._fraction = max(0.0, min(1.0, fraction))
+            if self._bar:
+                self._bar.update(self._tasks[self._running[0]], description=f"  {self._running[0]} [dim]{note}")
 
     def finish(self, name: str, note: str) -> None:
         with self._lock:
@@ -273,7 +287,7 @@ def ladder_step(plan: RunPlan, run_dir: Path, prog: Progress) -> StepOutcome:
         return StepOutcome(rec, True, 0.0)
     _prepare(step_dir, key)
     prog.start(name)
-    err, wall = _run_timed(lambda: ladder_mod.train(plan.ladder), step_dir)
+    err, wall = _run_timed(lambda: ladder_mod.train(plan.ladder, on_progress=prog.report), step_dir)
     if err is None and ladder_mod.fingerprint(plan.ladder) is None:
         err = f"training finished but no member of ladder {plan.ladder!r} is on disk"
     rec = _record(name, "ladder", ladder_mod.FAMILY_MODULE, (), key, err, wall, inputs)
