@@ -128,6 +128,21 @@ def test_mirage_and_two_step(tmp_path):
     assert a.overall_loss is not None and a.overall_loss.smooth
 
 
+def test_two_step_beats_direct_once_the_rise_has_begun(tmp_path):
+    """Accuracy is a sigmoid of a power-law loss. Fitted on sizes where accuracy has started
+    to move, the two-step route predicts the larger sizes; a straight line in log-scale cannot."""
+    loss = 4.0 * (SCALES / 1e6) ** -0.12
+    em = 1 / (1 + np.exp(-8 * (1.9 - loss)))
+    df = pd.DataFrame(_rows("t", "exact_match", em, chance=0.0, se=0.005)
+                      + _rows("t", "loss", loss, chance=np.nan, se=0.005))
+    ts = _task(_analyze(df, tmp_path, Options(rule=Rule(cutoff=SCALES[5] * 1.01))), "t").two_step
+    assert ts.identified and ts.n_fit == 6 and len(ts.points) == 3
+    assert ts.two_step_mae < 0.01 < 0.3 < ts.direct_mae and ts.better == "two-step"
+    assert ts.power_law["b"] == pytest.approx(0.12, abs=1e-3)
+    flat = _task(_analyze(df, tmp_path, Options(rule=Rule(cutoff=SCALES[3] * 1.01)), name="f.csv"), "t").two_step
+    assert not flat.identified and flat.better == "n/a"  # small models all at 0: the link is a guess
+
+
 def test_mirage_when_continuous_also_jumps(tmp_path):
     step = 1 / (1 + np.exp(-10 * (GRID - 6.5)))
     df = pd.DataFrame(_rows("t", "exact_match", 0.7 * step, chance=0.0)

@@ -107,8 +107,21 @@ def load_ladder(preset: str, scale_col: str | None = None, all_checkpoints: bool
     scale = scale_col or ("flops" if all_checkpoints else "params")
     spec = TableSpec(path=str(path), scale_col=scale, model_col="member", step_col="step",
                      all_checkpoints=all_checkpoints, metric_name_col="metric")
-    loaded = _load_table(_read_frame(path), spec, f"family:{preset}")
+    loaded = _load_table(_ladder_rows(_read_frame(path), all_checkpoints), spec, f"family:{preset}")
     return Loaded(loaded.frame, loaded.source, "ladder", loaded.dropped, loaded.notes)
+
+
+def _ladder_rows(df: pd.DataFrame, all_checkpoints: bool) -> pd.DataFrame:
+    """The ladder tags rows final | branch | checkpoint. Sizes compare fully trained members
+    (kind final); across checkpoints a decayed branch is a different model from the
+    stable-rate checkpoint at the same step, so it gets its own name."""
+    if "kind" not in df.columns or "member" not in df.columns:
+        return df
+    if not all_checkpoints:
+        final = df[df["kind"] == "final"]
+        return final if not final.empty else df
+    branch = df["kind"] == "branch"
+    return df.assign(member=df["member"].astype(str).where(~branch, df["member"].astype(str) + "/branch"))
 
 
 # -- tables -------------------------------------------------------------------------------

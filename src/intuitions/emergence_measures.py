@@ -126,11 +126,15 @@ class Series:
 
 
 def _row_sigma(g: pd.DataFrame, kind: str) -> np.ndarray:
+    """Stated stderr; for a proportion with a known n, never below the Agresti-Coull
+    standard error, because at 0 or 1 the plug-in sqrt(p(1-p)/n) claims zero noise."""
     se = g["stderr"].to_numpy(float)
     p, n = g["value"].to_numpy(float), g["n"].to_numpy(float)
-    binom = np.where((kind == "discontinuous") & (p >= 0) & (p <= 1) & (n > 0),
-                     np.sqrt(np.clip(p * (1 - p), 0, None) / np.where(n > 0, n, 1)), np.nan)
-    return np.where(np.isfinite(se), se, binom)
+    ok = (kind == "discontinuous") & (p >= 0) & (p <= 1) & (n > 0)
+    n_ac = np.where(ok, n, 0) + 4
+    p_ac = (np.where(ok, p, 0) * np.where(ok, n, 0) + 2) / n_ac
+    ac = np.where(ok, np.sqrt(p_ac * (1 - p_ac) / n_ac), np.nan)
+    return np.where(np.isfinite(se), np.fmax(se, ac), ac)
 
 
 def make_series(g: pd.DataFrame, family: str, task: str, metric: str, opts: Options) -> Series:

@@ -149,5 +149,6 @@ def _print(a) -> None:
         if t.two_step:
             ts = t.two_step
             con.print(f"two-step {t.task}: MAE two-step {_fmt(ts.two_step_mae)} (loss known {_fmt(ts.known_loss_mae)}) "
-                      f"vs direct {_fmt(ts.direct_mae)} on {len(ts.points)} held-out sizes → {ts.better}")
+                      f"vs direct {_fmt(ts.direct_mae)} on {len(ts.points)} held-out sizes → {ts.better}"
+                      + ("" if ts.identified else " (the small models' accuracy is flat: the loss→accuracy link is not identified)"))
     con.print(f"emergent: {', '.join(a.emergent_tasks) or 'none'}")

@@ -57,10 +57,11 @@ class TwoStep:
     power_law: dict  # loss = a · scale^(-b)
     link: dict  # accuracy = floor + (ceiling - floor) · logistic(k · (-loss - x0))
     points: tuple[TwoStepPoint, ...]
+    identified: bool  # the fitted sizes' accuracy varies beyond its noise; else the link is a guess
     two_step_mae: float
     known_loss_mae: float
     direct_mae: float
-    better: str  # two-step | direct | tie
+    better: str  # two-step | direct | tie | n/a (link not identified)
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,9 @@ def _pick_primary(metrics: dict[str, pd.DataFrame], opts: Options) -> str:
     return disc[0] if disc else sorted(metrics)[0]
 
 
-def analyze(loaded: Loaded, opts: Options | None = None) -> Analysis:
+def analyze(loaded: Loaded, opts: Options | None = None, allow_empty: bool = False) -> Analysis:
+    """Every task with at least MIN_SIZES sizes; with none, a UserError (or, for the main
+    job, an empty analysis whose verdict says why)."""
     opts = opts or Options()
     df = log_perplexities(loaded.frame)
     notes = list(loaded.notes)
@@ -178,10 +181,11 @@ def analyze(loaded: Loaded, opts: Options | None = None) -> Analysis:
         primary = _pick_primary({m: metrics[m] for m in series}, opts)
         measured = {m: measure(s, opts.rule) for m, s in series.items()}
         records.append(_record(family, task, primary, measured, series, opts))
-    if not records:
-        raise UserError(f"{loaded.source}: no task has at least {MIN_SIZES} sizes")
+    if not records and not allow_empty:
+        raise UserError(f"{loaded.source}: no task has at least {MIN_SIZES} sizes "
+                        f"(found {df['scale'].nunique()} distinct scales)")
     ranked = sorted(records, key=_rank_key, reverse=True)
-    sizes = len(np.unique(df["scale"])) if not opts.bins else max(r.n_sizes for r in records)
+    sizes = len(np.unique(df["scale"])) if not opts.bins or not records else max(r.n_sizes for r in records)
     return Analysis(loaded.source, loaded.kind, int(df["model"].nunique()), int(sizes), asdict(opts.rule),
                     opts.rule.text(), ranked, [_label(r.family, r.task) for r in ranked],
                     [_label(r.family, r.task) for r in ranked if r.emergent],
@@ -257,9 +261,14 @@ def _two_step(p: MetricMeasures, measured, series, opts: Options) -> TwoStep | N
                 for sc, a, t, k, lo, pl_ in zip(common[test_mask], y[test_mask], two, known, loss[test_mask], pred_loss))
     mae = lambda pred: float(np.nanmean([abs(pt.actual - getattr(pt, pred)) for pt in pts]))  # noqa: E731
     two_mae, direct_mae = mae("two_step"), mae("direct")
-    better = "tie" if abs(two_mae - direct_mae) < 1e-12 else ("two-step" if two_mae < direct_mae else "direct")
+    # With every fitted size at the same score, any sigmoid whose rise lies beyond them fits
+    # equally well, so its prediction is arbitrary: report it, but do not rank it.
+    noise = np.asarray(p.stderr, float)[np.searchsorted(acc.scale, common)][fit_mask]
+    identified = bool(np.ptp(y[fit_mask]) > 2 * np.nanmax(np.append(noise, 0.0)))
+    better = ("n/a" if not identified else "tie" if abs(two_mae - direct_mae) < 1e-12 else
+              "two-step" if two_mae < direct_mae else "direct")
     return TwoStep(loss_name, p.metric, ex.cutoff, int(fit_mask.sum()), {"a": pl.a, "b": pl.b}, link.params(),
-                   pts, two_mae, mae("two_step_known_loss"), direct_mae, better)
+                   pts, identified, two_mae, mae("two_step_known_loss"), direct_mae, better)
 
 
 def overall_loss(df: pd.DataFrame, opts: Options) -> OverallLoss | None:
@@ -317,7 +326,7 @@ def report_step(ctx) -> None:
         raise UserError(f"emergence needs a ladder like family:quick, got {ctx.ladder!r}")
     preset = ctx.ladder.split(":", 1)[1].split("/")[0]
     rule = Rule(**{k: v for k, v in ctx.options.items() if k in RULE_KEYS})
-    main = analyze(load_ladder(preset), options_from(ctx.options, rule))
+    main = analyze(load_ladder(preset), options_from(ctx.options, rule), allow_empty=True)
     external = []
     for t in ctx.options.get("tables", []):
         spec = TableSpec.from_options({k: v for k, v in t.items() if k not in ANALYSIS_KEYS | {"name"}})
@@ -329,6 +338,23 @@ def report_step(ctx) -> None:
     emergence_plots.render_all(saved, ctx.out)
     for i, ext in enumerate(saved["external"]):
         emergence_plots.render_all(ext, ctx.out, prefix=f"external{i + 1}_")
+
+
+def key_tables(saved: dict) -> list[dict]:
+    """For the report: the ranked tasks with the evidence behind each call."""
+    r = saved.get("result", saved)
+    cols = ["task", "metric", "linearity", "breakthroughness", "emergence scale", "surprise [95% CI]", "emergent"]
+    out = []
+    for a in [r] + list(r.get("external") or []):
+        rows = []
+        for t in a["tasks"]:
+            ci = t.get("extrapolation_surprise_ci") or [None, None]
+            rows.append([_label(t.get("family", ""), t["task"]), t["metric"], _g(t["linearity"]),
+                         "inf" if t["breakthroughness"] is None else _g(t["breakthroughness"]),
+                         _g(t["emergence_scale"]), f"{_g(t['extrapolation_surprise'])} [{_g(ci[0])}, {_g(ci[1])}]",
+                         "yes" if t["emergent"] else "no"])
+        out.append({"title": f"{a['source']}: tasks ranked by emergence", "columns": cols, "rows": rows})
+    return out
 
 
 def _renamed(a: Analysis, name: str) -> Analysis:

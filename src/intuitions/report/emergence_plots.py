@@ -60,10 +60,12 @@ def _draw_series(ax, m: dict, colour: str, show_fit: bool = True) -> None:
             ax.fill_between(px, np.minimum(lo, hi), np.maximum(lo, hi), color="#2980b9", alpha=0.12, lw=0)
 
 
-def grid(a: dict, out: Path, name: str = "emergence_grid") -> Path:
+def grid(a: dict, out: Path, name: str = "emergence_grid") -> Path | None:
     tasks = a["tasks"][:MAX_PANELS]
     ol = a.get("overall_loss")
     n = len(tasks) + (1 if ol else 0)
+    if n == 0:
+        return None
     ncols = min(4, n)
     nrows = math.ceil(n / ncols)
     fig, axes = figures.new(nrows, ncols, w=3.3, h=2.5)
@@ -88,7 +90,9 @@ def _finite(v, cap: float) -> float:
     return cap if v is None or not math.isfinite(v) else float(v)
 
 
-def scatter(a: dict, out: Path, name: str = "emergence_scatter") -> Path:
+def scatter(a: dict, out: Path, name: str = "emergence_scatter") -> Path | None:
+    if not a["tasks"]:
+        return None
     fig, axes = figures.new(1, 1, w=5.5, h=4.2)
     ax = axes[0, 0]
     finite = [t["breakthroughness"] for t in a["tasks"] if t["breakthroughness"] is not None
@@ -136,6 +140,6 @@ def mirage(a: dict, out: Path, name: str = "emergence_metrics") -> Path | None:
 
 
 def render_all(a: dict, out: Path, prefix: str = "") -> list[Path]:
-    paths = [grid(a, out, f"{prefix}emergence_grid"), scatter(a, out, f"{prefix}emergence_scatter")]
-    m = mirage(a, out, f"{prefix}emergence_metrics")
-    return paths + ([m] if m else [])
+    made = [grid(a, out, f"{prefix}emergence_grid"), scatter(a, out, f"{prefix}emergence_scatter"),
+            mirage(a, out, f"{prefix}emergence_metrics")]
+    return [p for p in made if p is not None]
