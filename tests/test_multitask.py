@@ -301,7 +301,7 @@ def _cli(*args):
                           text=True, timeout=300)
 
 
-@pytest.mark.parametrize("args", [
+BAD_ARGS = [
     ["--model", "TINY", "--file", "TEXT", "--spans", "SPANS"],
     ["--model", "TINY", "--spans", "BADSPANS"],
     ["--model", "TINY", "--file", "/nonexistent/t.txt"],
@@ -312,31 +312,50 @@ def _cli(*args):
     ["--model", "no-such-model", "--probes"],
     ["--model", "family:no-such-ladder"],
     ["--model", "TINY", "--probes", "--out", "/proc/forbidden"],
-])
-def test_cli_bad_input_one_line_exit_2(args, tiny_model_dir, tmp_path):
+    ["--model", "TINY", "--n", "many"],
+]
+
+
+def _bad_inputs(tmp_path, tiny_model_dir, args):
     (tmp_path / "t.txt").write_text("hello 1 + 2")
     (tmp_path / "s.jsonl").write_text('{"text": "hi", "spans": []}\n')
     (tmp_path / "bad.jsonl").write_text('{"text": "hi", "spans": [[5, 1, "x"]]}\n')
     bad_dir = tmp_path / "probes"
-    bad_dir.mkdir()
+    bad_dir.mkdir(exist_ok=True)
     (bad_dir / "grammar.jsonl").write_text(GOOD + "\n{broken\n")
     subst = {"TINY": str(tiny_model_dir), "TEXT": str(tmp_path / "t.txt"), "SPANS": str(tmp_path / "s.jsonl"),
              "BADSPANS": str(tmp_path / "bad.jsonl"), "BADPROBES": str(bad_dir)}
-    r = _cli(*[subst.get(a, a) for a in args])
-    assert r.returncode == 2, r.stderr
-    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
-    assert "Traceback" not in r.stderr
+    return [subst.get(a, a) for a in args]
 
 
-def test_cli_probes_spans_and_out(tiny_model_dir, tmp_path):
+@pytest.mark.parametrize("args", BAD_ARGS)
+def test_cli_bad_input_one_line_exit_2(args, tiny_model_dir, tmp_path, capsys):
+    from intuitions.cli import main
+
+    with pytest.raises(SystemExit) as e:  # in-process: the same main() the console script runs
+        main(["multitask", *_bad_inputs(tmp_path, tiny_model_dir, args)])
+    err = capsys.readouterr().err
+    assert e.value.code == 2, err
+    assert len(err.strip().splitlines()) == 1 and err.startswith("error: "), err
+
+
+def test_cli_bad_input_subprocess(tiny_model_dir, tmp_path):
+    r = _cli(*_bad_inputs(tmp_path, tiny_model_dir, BAD_ARGS[1]))
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "bad.jsonl:1:" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_cli_probes_spans_and_out(tiny_model_dir, tmp_path, capsys):
     spans = tmp_path / "tags.jsonl"
     spans.write_text(json.dumps({"text": "3 + 4 = 7 and the cat", "spans": [[0, 9, "arithmetic"]]}) + "\n"
                      + json.dumps({"text": "the dog", "spans": [], "default": "animals"}) + "\n")
     out = tmp_path / "run"
-    r = _cli("--model", str(tiny_model_dir), "--spans", str(spans), "--probes", "--n", "2",
-             "--categories", "grammar,arithmetic", "--out", str(out))
-    assert r.returncode == 0, r.stderr
-    assert "check: overall mean loss" in r.stdout and "holds" in r.stdout
+    from intuitions.cli import main
+
+    main(["multitask", "--model", str(tiny_model_dir), "--spans", str(spans), "--probes", "--n", "2",
+          "--categories", "grammar,arithmetic", "--out", str(out)])
+    stdout = capsys.readouterr().out
+    assert "check: overall mean loss" in stdout and "holds" in stdout
     saved = json.loads((out / "result.json").read_text())
     res = saved["result"]
     assert res["source"] == "spans" and set(res["tasks"]) == {"arithmetic", "animals", "other"}
