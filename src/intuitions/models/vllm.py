@@ -46,6 +46,7 @@ class VLLMSpec:
     revision: str | None = None
     stride: int | None = None
     bos: str = "auto"
+    enforce_eager: bool = False  # skip CUDA graphs / compilation: slower, but starts at once
 
 
 _INT = {"tp", "pp", "max_model_len", "stride"}
@@ -66,9 +67,13 @@ def parse_spec(rest: str) -> VLLMSpec:
                 raise UserError(f"vllm spec option {key} must be positive")
         elif key in ("dtype", "tokenizer", "revision", "bos"):
             kw[key] = val
+        elif key == "enforce_eager":
+            if val.lower() not in ("1", "0", "true", "false"):
+                raise UserError(f"vllm spec option enforce_eager must be 1 or 0, got {val!r}")
+            kw[key] = val.lower() in ("1", "true")
         else:
             raise UserError(f"unknown vllm spec option {key!r}: use tp, pp, dtype, max_model_len, "
-                            "gpu_memory_utilization, tokenizer, revision, stride, bos")
+                            "gpu_memory_utilization, tokenizer, revision, stride, bos, enforce_eager")
     return VLLMSpec(model, **kw)
 
 
@@ -117,7 +122,7 @@ class VLLMScorer:
             llm = LLM(model=spec.model, tokenizer=spec.tokenizer or spec.model, revision=spec.revision,
                       tensor_parallel_size=spec.tp, pipeline_parallel_size=spec.pp, dtype=spec.dtype,
                       gpu_memory_utilization=spec.gpu_memory_utilization, seed=0,
-                      enable_prefix_caching=False, max_logprobs=1, **kw)
+                      enable_prefix_caching=False, max_logprobs=1, enforce_eager=spec.enforce_eager, **kw)
         self.llm = llm
         self.window = int(llm.llm_engine.model_config.max_model_len) if spec.max_model_len is None else spec.max_model_len
         self.stride = spec.stride or max(1, self.window // 2)
