@@ -11,6 +11,7 @@ import numpy as np
 from intuitions.report import figures
 
 BARS = ("zero-shot", "gold", "random", "unrelated", "flip 100%")
+HATCH = ("", "", "//", "..", "xx")
 
 
 def _colours(models: list[dict]) -> dict[str, tuple]:
@@ -42,10 +43,10 @@ def _label(m: dict) -> str:
     return f"{m['model']}{size}"
 
 
-def _chance(ax, models):
-    for c in sorted({m["chance"] for m in models}):
-        ax.axhline(c, color="grey", ls=":", lw=1)
-    ax.set_ylim(-0.02, 1.02)
+def _chance(ax, models, top: float = 1.02):
+    for i, c in enumerate(sorted({m["chance"] for m in models})):
+        ax.axhline(c, color="grey", ls=":", lw=1, label="chance" if i == 0 else None)
+    ax.set_ylim(-0.02, top)
 
 
 def flip_figure(res: dict, out: Path) -> Path:
@@ -89,12 +90,12 @@ def bars_figure(res: dict, out: Path) -> Path:
             rows = [r for r in _rows(m, "sum") if r["condition"] == kind or (r["kind"] == kind and r["k"] == res["k_main"])]
             if rows:
                 ax.bar(i + (j - len(BARS) / 2 + 0.5) * width, rows[0]["accuracy"], width, yerr=_err(rows[:1]),
-                       capsize=2, color=col[m["model"]], alpha=0.35 + 0.65 * j / (len(BARS) - 1),
+                       capsize=2, color=col[m["model"]], alpha=0.3 + 0.7 * j / (len(BARS) - 1), hatch=HATCH[j],
                        edgecolor="black", lw=0.4, label=kind if i == 0 else None)
-    _chance(ax, models)
+    _chance(ax, models, top=1.25)
     ax.set_xticks(range(len(models)), [_label(m) for m in models], rotation=20, ha="right", fontsize=7)
     ax.set(ylabel="accuracy (sum scoring)", title=f"labels shown in k={res['k_main']}-shot demonstrations")
-    ax.legend(fontsize=7, ncol=len(BARS))
+    ax.legend(fontsize=7, ncol=3, loc="upper center")
     return figures.save(fig, out, "icl_labels")
 
 
