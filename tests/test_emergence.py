@@ -229,27 +229,26 @@ def test_scale_from_name():
 # -- the ladder and the main-job step -------------------------------------------------------
 
 def _ladder_evals(params, jump: bool = True, overall_row: bool = False) -> pd.DataFrame:
+    """The shape of family/<preset>/evals.csv: a mid-run checkpoint, a decayed branch and the
+    final model per member; only final rows carry the accuracies the test is about."""
     rng = np.random.default_rng(0)
     rows = []
     g = np.arange(len(params), dtype=float)
     tasks = {"copy": 0.1 + 0.15 * g, "flat": np.full(len(g), 0.1),
              "arith": (0.02 + 0.9 / (1 + np.exp(-8 * (g - (len(g) - 1.5))))) if jump else 0.02 + 0 * g}
     for i, p in enumerate(params):
-        for step in (500, 1000):
-            final = step == 1000
+        for step, kind in ((500, "checkpoint"), (500, "branch"), (1000, "final")):
+            final = kind == "final"
+            common = dict(member=f"s{i}", step=step, params=p, non_embedding_params=p * 0.8, tokens=1e6 * step,
+                          flops=6 * p * 1e6 * step, n=500, kind=kind)
+            loss = 3.0 * (p / 1e5) ** -0.1 + (0 if final else 1)
             for task, acc in tasks.items():
                 a = float(np.clip(acc[i] + rng.normal(0, 0.005), 0, 1)) if final else 0.0
-                loss = 3.0 * (p / 1e5) ** -0.1 + (0 if final else 1)
                 for metric, v, se, ch in (("exact_match", a, 0.01, 0.0), ("choice_accuracy", max(a, 0.25), 0.01, 0.25),
-                                          ("answer_logprob", -loss, 0.01, np.nan), ("loss", loss, 0.005, np.nan)):
-                    rows.append(dict(member=f"s{i}", step=step, params=p, non_embedding_params=p * 0.8,
-                                     tokens=1e6 * step, flops=6 * p * 1e6 * step, task=task, metric=metric,
-                                     value=v, stderr=se, chance=ch, n=500))
+                                          ("answer_logprob", -loss, 0.01, -20.0), ("loss", loss, 0.005, 6.9)):
+                    rows.append(dict(common, task=task, metric=metric, value=v, stderr=se, chance=ch))
             if overall_row:
-                rows.append(dict(member=f"s{i}", step=step, params=p, non_embedding_params=p * 0.8, tokens=1e6 * step,
-                                 flops=6 * p * 1e6 * step, task="overall", metric="loss",
-                                 value=3.0 * (p / 1e5) ** -0.1 + (0 if step == 1000 else 1), stderr=0.005,
-                                 chance=np.nan, n=500))
+                rows.append(dict(common, task="all", metric="loss", value=loss, stderr=0.005, chance=6.9))
     return pd.DataFrame(rows)
 
 
@@ -293,6 +292,18 @@ def test_ladder_step_not_supported_and_inconclusive(tmp_path):
     _write_ladder(_ladder_evals([1e5, 2e5, 4e5]))
     _, (v,) = _step(tmp_path)
     assert v.label == "inconclusive" and "3 sizes" in v.evidence
+    _write_ladder(_ladder_evals([1e5, 2e5]))  # the smoke ladder: too few sizes for any trend
+    saved, (v,) = _step(tmp_path)
+    assert v.label == "inconclusive" and saved["result"]["tasks"] == [] and saved["result"]["n_sizes"] == 2
+
+
+def test_ladder_checkpoints_as_points():
+    _write_ladder(_ladder_evals([1e5, 2e5, 4e5, 8e5]))
+    final = eio.load_ladder("quick")
+    assert final.frame.model.nunique() == 4 and set(final.frame.task) >= {"copy", "arith"}
+    every = eio.load_ladder("quick", all_checkpoints=True)
+    assert every.frame.model.nunique() == 12 and any(m.endswith("/branch@500") for m in every.frame.model)
+    assert every.frame.scale.max() == 6 * 8e5 * 1e6 * 1000  # compute is the axis across checkpoints
 
 
 def test_ladder_step_with_external_table(tmp_path):
