@@ -56,8 +56,22 @@ def stdin_text() -> str | None:
         raise UserError(f"standard input is not UTF-8 text (bad byte at offset {e.start})") from None
 
 
-def load_scorer(model: str, dtype: str = "float32", no_cache: bool = False):
+def load_scorer(model: str, dtype: str = "float32", no_cache: bool = False, tp: int | None = None):
     from intuitions.models import zoo
     from intuitions.models.hf import HFOptions
 
-    return zoo.load(model, HFOptions(dtype=dtype), cache=not no_cache)
+    return zoo.load(with_tp(model, tp), HFOptions(dtype=dtype), cache=not no_cache)
+
+
+TP = Annotated[Optional[int], typer.Option("--tp", help="GPUs to split a vllm: model over (tensor parallel); same as vllm:MODEL?tp=N.")]
+
+
+def with_tp(model: str, tp: int | None) -> str:
+    """`--tp N` is shorthand for the spec option: vllm:MODEL -> vllm:MODEL?tp=N."""
+    if tp is None:
+        return model
+    if tp < 1:
+        raise UserError(f"--tp must be positive, got {tp}")
+    if not model.startswith("vllm:"):
+        raise UserError("--tp applies to vllm: models only")
+    return f"{model}{'&' if '?' in model else '?'}tp={tp}"
