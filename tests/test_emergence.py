@@ -362,6 +362,8 @@ def test_cli_writes_result(tmp_path, capsys):
     (["{d}/short.csv"], "at least 3 sizes"),
     (["{d}/t.csv", "--fit", "cubic"], "--fit must be"),
     (["{d}/t.csv", "--chance", "a=b"], "--chance wants"),
+    (["{d}/t.csv", "--min-below", "-1"], "--min-below must be >= 0"),
+    (["{d}/t.csv", "--bins", "1"], "--bins must be at least 3"),
     (["{d}/t.csv", "--family", "quick"], "exactly one"),
     (["{d}/bad.json"], "neither BIG-bench"),
 ])

@@ -51,6 +51,11 @@ class Rule:
             raise UserError(f"--fit must be linear or sigmoid, got {self.fit!r}")
         if self.min_fit < 2:
             raise UserError("--min-fit must be at least 2")
+        for name in ("min_sharpness", "min_surprise_frac", "min_below", "min_margin"):
+            if not getattr(self, name) >= 0:
+                raise UserError(f"--{name.replace('_', '-')} must be >= 0, got {getattr(self, name)}")
+        if self.margin_z is not None and not self.margin_z >= 0:
+            raise UserError(f"--margin-z must be >= 0, got {self.margin_z}")
         if self.cutoff is not None and not self.cutoff > 0:
             raise UserError("--cutoff must be a positive scale")
 
