@@ -320,7 +320,7 @@ def test_vllm_parser_on_recorded_outputs():
         scores_from_output([0, 71, 93], [0, 71, 92], pl)
 
     class FakeLLM:  # LLM.generate's contract: one RequestOutput per prompt, in order
-        llm_engine = SimpleNamespace(model_config=SimpleNamespace(max_model_len=4))
+        llm_engine = SimpleNamespace(model_config=SimpleNamespace(max_model_len=5))  # prompts of 4
 
         def generate(self, prompts, params, use_tqdm=False):
             outs = []
@@ -381,3 +381,17 @@ def test_gguf_export_round_trips_through_transformers(tiny_model_dir, tmp_path):
     w = np.arange(2 * 2 * 4 * 3).reshape(16, 3)  # the permutation is a true permutation of rows
     assert sorted(map(tuple, _permute(w, 2))) == sorted(map(tuple, w))
     assert not np.array_equal(_permute(w, 2), w)
+
+
+def test_tp_option_is_shorthand_for_the_vllm_spec():
+    from intuitions.commands.common import with_tp
+    from intuitions.models.vllm import parse_spec as vllm_spec
+
+    assert with_tp("vllm:org/m", 2) == "vllm:org/m?tp=2"
+    assert vllm_spec(with_tp("vllm:org/m?dtype=bfloat16", 4)[5:]).tp == 4
+    assert with_tp("smollm2-135m", None) == "smollm2-135m"
+    for model, tp in [("smollm2-135m", 2), ("vllm:m", 0)]:
+        with pytest.raises(UserError):
+            with_tp(model, tp)
+    with pytest.raises(UserError, match="unknown vllm spec option"):
+        vllm_spec("m?tensor=2")

@@ -124,7 +124,11 @@ class VLLMScorer:
                       gpu_memory_utilization=spec.gpu_memory_utilization, seed=0,
                       enable_prefix_caching=False, max_logprobs=1, enforce_eager=spec.enforce_eager, **kw)
         self.llm = llm
-        self.window = int(llm.llm_engine.model_config.max_model_len) if spec.max_model_len is None else spec.max_model_len
+        ctx = spec.max_model_len or int(llm.llm_engine.model_config.max_model_len)
+        # vLLM counts the one generated token against max_model_len: prompts get ctx - 1.
+        self.window = ctx - 1
+        if self.window < 2:
+            raise UserError("max_model_len must be at least 3 tokens")
         self.stride = spec.stride or max(1, self.window // 2)
         self.fingerprint = hashlib.sha256(json.dumps({
             "backend": "vllm", "model": spec.model, "weights": _folder_digest(spec.model),

