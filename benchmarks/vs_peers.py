@@ -64,7 +64,7 @@ def bench_model(path: str, n_texts: int, n_queries: int, batch: int) -> None:
     from minicons import scorer as mscorer
 
     from intuitions.models.base import score_continuations, tokenize
-    from intuitions.models.hf import HFScorer
+    from intuitions.models.hf import HFOptions, HFScorer
 
     ours = HFScorer.load(path)
     corpus = texts(n_texts)
@@ -93,6 +93,9 @@ def bench_model(path: str, n_texts: int, n_queries: int, batch: int) -> None:
 
     ctxs, conts = icl_requests(n_queries)
     n_req = len(ctxs)
+    # lm-eval's loglikelihood prepends no BOS to a non-empty context for this tokenizer;
+    # score the identical token sequences.
+    ours = HFScorer(ours.model, ours.tokenizer, ours.name, HFOptions(bos="none"))
     score_continuations(ours, ctxs[:4], conts[:4])
     ours_cont, t_o = timed(lambda: score_continuations(ours, ctxs, conts))
     reqs = [Instance("loglikelihood", {}, (c, k), i) for i, (c, k) in enumerate(zip(ctxs, conts))]
@@ -104,18 +107,18 @@ def bench_model(path: str, n_texts: int, n_queries: int, batch: int) -> None:
 
 
 def memory_sweep(path: str) -> None:
-    """Peak RSS while scoring at batch sizes 1..32 (target < 4 GB). ru_maxrss is a
-    high-water mark, so each batch size runs in its own process."""
+    """Peak RSS while scoring at batch sizes 1..32 (target < 4 GB). Each batch size runs in
+    its own process and reads VmHWM (ru_maxrss would inherit the forking parent's peak)."""
     import subprocess
     import sys
 
     code = (
-        "import resource,sys;from intuitions.models.hf import HFScorer,HFOptions;"
+        "import sys;from intuitions.models.hf import HFScorer,HFOptions;"
         "from intuitions.models.base import tokenize;"
         "b=int(sys.argv[2]);s=HFScorer.load(sys.argv[1],options=HFOptions(token_budget=b*512));"
         "ids=tokenize(s,['the model reads a long text about science and language '*50]*b);"
         "ids=[x[:512] for x in ids];s.score(ids);"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024)"
+        "print([int(l.split()[1])/1024 for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"
     )
     print("\n(memory) peak RSS scoring 512-token texts:")
     for b in (1, 4, 8, 16, 32):
