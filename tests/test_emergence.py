@@ -71,6 +71,7 @@ def test_metric_vocabulary():
     assert metric_kind("edit_distance", o) == "continuous" and metric_kind("exact_match_accuracy", o) == "discontinuous"
     assert not higher_is_better("loss", o) and not higher_is_better("edit_distance", o)
     assert higher_is_better("answer_logprob", o) and higher_is_better("acc", o)
+    assert not higher_is_better("calibration_multiple_choice_brier_score", o) and not higher_is_better("log_ppl", o)
     assert metric_kind("x", Options(discontinuous=("x",))) == "discontinuous"
 
 

@@ -219,6 +219,8 @@ def _long(df, spec: TableSpec, common: dict, src: str) -> pd.DataFrame:
         raise UserError("--metric-col is empty")
     for c in value_cols:
         _need(df, c, "value (--metric-col)", src)
+    if len(value_cols) > 1 and (spec.stderr_col or spec.metric_name_col):
+        raise UserError("--stderr-col and --metric-name-col need a single --metric-col (one value column)")
     name_col = _guess(df, ["metric"], spec.metric_name_col, "metric name", src) if len(value_cols) == 1 else None
     if name_col in value_cols:
         name_col = None

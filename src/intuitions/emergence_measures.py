@@ -105,7 +105,7 @@ def higher_is_better(name: str, opts: Options) -> bool:
     if name in opts.lower_better:
         return False
     low = name.lower()
-    return not any(low == w or low.endswith("_" + w) or low.startswith(w) for w in LOWER_BETTER)
+    return not any(w in low for w in LOWER_BETTER)  # e.g. calibration_multiple_choice_brier_score
 
 
 # -- series -------------------------------------------------------------------------------
@@ -175,10 +175,10 @@ def _best_possible(value: np.ndarray, kind: str, hib: bool) -> float:
 
 
 def _chance(g: pd.DataFrame, task: str, kind: str, opts: Options) -> tuple[float, str]:
-    if task in opts.chance:
-        return float(opts.chance[task]), "option"
     if kind != "discontinuous":
         return float("nan"), "none (continuous metric)"
+    if task in opts.chance:
+        return float(opts.chance[task]), "option"
     if g["chance"].notna().any():
         return float(g["chance"].median()), "table"
     if "*" in opts.chance:
