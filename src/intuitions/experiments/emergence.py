@@ -165,6 +165,10 @@ def analyze(loaded: Loaded, opts: Options | None = None, allow_empty: bool = Fal
     job, an empty analysis whose verdict says why)."""
     opts = opts or Options()
     df = log_perplexities(loaded.frame)
+    have = set(df["metric"])
+    for flag, name in (("--primary-metric", opts.primary_metric), ("--loss-metric", opts.loss_metric)):
+        if name and name not in have:
+            raise UserError(f"{flag} {name!r} is not a metric of {loaded.source} (metrics: {', '.join(sorted(have))})")
     notes = list(loaded.notes)
     is_overall = df["task"].str.lower().isin(OVERALL_TASKS)
     tasks_df = df[~is_overall]
