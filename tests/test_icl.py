@@ -282,13 +282,13 @@ def test_user_csv_with_named_columns(tmp_path):
     ('{"text": "a", "label": "x"}\nnot json\n', "line 2 is not JSON"),
     ("", "no rows"),
 ])
-def test_bad_data_is_one_line_exit_2(tmp_path, capsys, tiny_model_dir, content, msg):
+def test_bad_data_is_one_line_exit_2(tmp_path, capsys, content, msg):
     from intuitions.cli import main
 
     f = tmp_path / "bad.jsonl"
     f.write_text(content)
-    with pytest.raises(SystemExit) as e:
-        main(["icl", "--model", str(tiny_model_dir), "--data", str(f)])
+    with pytest.raises(SystemExit) as e:  # data is checked before any model loads
+        main(["icl", "--model", "never-loaded", "--data", str(f)])
     err = capsys.readouterr().err
     assert e.value.code == 2 and err.count("\n") == 1 and msg in err
 
@@ -337,22 +337,24 @@ def test_icl_with_prefix_reuse_matches_plain_scoring(tiny_scorer):
 # -- CLI and main-job step --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_cli_writes_result_and_figures(tmp_path, tiny_model_dir, capsys):
     from intuitions.cli import main
 
     out = tmp_path / "out"
     main(["icl", "--model", str(tiny_model_dir), "--data", "topic", "--k", "0,1", "--flip", "0,100",
-          "--seeds", "2", "--n", "4", "--out", str(out)])
+          "--seeds", "2", "--n", "2", "--out", str(out)])
     saved = json.loads((out / "result.json").read_text())
     m = saved["result"]["models"][0]
     row = m["rows"][0]
-    assert {"accuracy", "ci_low", "ci_high", "n", "seeds"} <= set(row) and row["n"] == 8 and row["seeds"] == 2
+    assert {"accuracy", "ci_low", "ci_high", "n", "seeds"} <= set(row) and row["n"] == 4 and row["seeds"] == 2
     assert m["task"] == "topic" and saved["config"]["flip"] == [0, 100]
     assert {p.name for p in out.glob("*.png")} == {"icl_flip.png", "icl_kshot.png", "icl_labels.png"}
     assert [v.intuition for v in icl.verdicts(saved)] == [2, 6]
     assert "intuition 6" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_report_step_on_a_ladder(tmp_path, tiny_model_dir, monkeypatch):
     from intuitions import paths
     from intuitions.steps import StepContext

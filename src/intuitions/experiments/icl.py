@@ -405,8 +405,8 @@ def run_jobs(jobs: Sequence[ModelJob], design: Design, run_seed: int, load: Call
 # Per preset: what fits the main job's time (2 cores). Real models cost ~100x a ladder
 # member per token, so they get fewer items; a step's options table overrides any of these.
 STEP_DEFAULTS = {
-    "smoke": {"k": [0, 1], "flips": [0, 100], "n_ladder": 16, "n_real": 6, "max_seeds": 2, "data": "sentiment"},
-    "quick": {"k": [0, 1, 2], "flips": [0, 50, 100], "n_ladder": 60, "n_real": 12, "max_seeds": 3, "data": "sentiment"},
+    "smoke": {"k": [0, 1], "flips": [0, 100], "n_ladder": 16, "n_real": 4, "max_seeds": 2, "data": "sentiment"},
+    "quick": {"k": [0, 1, 2], "flips": [0, 50, 100], "n_ladder": 60, "n_real": 8, "max_seeds": 3, "data": "sentiment"},
     "full": {"k": [0, 1, 2, 4], "flips": [0, 25, 50, 75, 100], "n_ladder": 200, "n_real": 100, "max_seeds": 5,
              "data": "sentiment"},
 }
