@@ -65,17 +65,76 @@ class RunOutcome:
 # ---- hashing the inputs -------------------------------------------------------------
 
 def code_hash(module: str) -> str:
-    """Hash of a module's source (every .py of a package): editing an experiment
-    invalidates its cached step, editing another one does not."""
+    """Hash of the source of a module and of every `intuitions` module it imports, directly
+    or not (parent packages included): editing an experiment or a helper it uses
+    invalidates its cached step; editing another experiment or the report does not."""
+    files = _source_closure(module)
+    if not files:
+        return "missing"
+    return canonical_hash({name: path.read_bytes().hex() for name, path in sorted(files.items())})[:16]
+
+
+def _origin(module: str) -> Path | None:
+    """The source file of a module, found without importing it (importing a package here
+    would pull in torch just to hash a file)."""
+    import intuitions
+
+    if module == "intuitions" or module.startswith("intuitions."):
+        base = Path(intuitions.__file__).parent.joinpath(*module.split(".")[1:])
+        for cand in (base.with_suffix(".py"), base / "__init__.py"):
+            if cand.is_file():
+                return cand
+        return None
     try:
         spec = importlib.util.find_spec(module)
-    except (ImportError, ValueError):
-        spec = None
-    if spec is None or not spec.origin or not os.path.exists(spec.origin):
-        return "missing"
-    origin = Path(spec.origin)
-    files = sorted(origin.parent.rglob("*.py")) if origin.name == "__init__.py" else [origin]
-    return canonical_hash({str(f.relative_to(origin.parent)): f.read_bytes().hex() for f in files})[:16]
+    except (ImportError, ValueError, AttributeError):
+        return None
+    if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+        return None
+    return Path(spec.origin)
+
+
+def _imports(module: str, path: Path) -> set[str]:
+    """Absolute names of the `intuitions` modules a source file imports (anywhere in it)."""
+    import ast
+
+    try:
+        tree = ast.parse(path.read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return set()
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                parts = parts[: len(parts) - node.level + 1]
+                base = ".".join(parts + ([base] if base else []))
+            found.add(base)
+            found.update(f"{base}.{a.name}" for a in node.names)  # `from pkg import submodule`
+    return {m for m in found if m == "intuitions" or m.startswith("intuitions.")}
+
+
+def _source_closure(module: str) -> dict[str, Path]:
+    seen: dict[str, Path] = {}
+    todo = [module]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        origin = _origin(name)
+        if origin is None:
+            if name == module:
+                return {}
+            continue
+        seen[name] = origin
+        parents = [name.rsplit(".", i)[0] for i in range(1, name.count(".") + 1)]
+        todo += [p for p in parents if p.startswith("intuitions")]
+        todo += sorted(_imports(name, origin))
+    return seen
 
 
 def package_version() -> str:
