@@ -265,7 +265,7 @@ def ladder_refs(preset: str, with_checkpoints: bool = True) -> list[ModelRef]:
         cks = _checkpoints(preset, path.name) if with_checkpoints else []
         final_step = meta.get("steps", max((s for s, _ in cks), default=None))
         refs += [ModelRef(str(p), f"{spec}@{s}", path.name, s, False, **size)
-                 for s, p in cks if final_step is None or s < final_step]
+                 for s, p in cks if (final_step is None or s < final_step) and p.resolve() != path.resolve()]
         refs.append(ModelRef(spec, spec, path.name, final_step, True, **size))
     return refs
 
@@ -420,5 +420,8 @@ def verdicts(saved: dict) -> list[Verdict]:
         + "; ".join(f"{a}: " + (", ".join(f"{t} {lab}" for t, lab in labels[a].items()) or "no curve")
                     for a in axes)
     )
+    for p in res.get("probes") or []:  # context for the reader; not part of the rule
+        evidence += f"; probe accuracy ({p['model']}): " + ", ".join(
+            f"{c['category']} {_fmt(c['accuracy'])}" for c in p["categories"])
     label = SUPPORTED if differ and varied else NOT_SUPPORTED
     return [Verdict(1, label, RULE, evidence)]
