@@ -255,8 +255,8 @@ def test_figure_naming_assigns_to_one_intuition():
     assert render._figure_intuition("mine", Mod) == 2
     assert render._figure_intuition("kshot", Mod) is None
     f = render.Figure("icl", "i6_flipped", "p", "d", 6)
-    assert render._figure_for(f, 6) and not render._figure_for(f, 2)
-    assert render._figure_for(render.Figure("icl", "kshot", "p", "d"), 2)
+    assert render._belongs(f, 6) and not render._belongs(f, 2)
+    assert render._belongs(render.Figure("icl", "kshot", "p", "d"), 2)
 
 
 def test_load_run_without_manifest_is_a_user_error(tmp_path):
@@ -269,3 +269,70 @@ def test_load_run_without_manifest_is_a_user_error(tmp_path):
 def teardown_module(module):
     for name in list(runfakes.FAKES):
         sys.modules.pop(name, None)
+
+
+# ---- key tables of the real experiments -------------------------------------------------
+
+def _e(v, lo, hi):
+    return {"value": v, "ci_low": lo, "ci_high": hi, "n": 10}
+
+
+KEY_RESULTS = {
+    "multitask": {"decompositions": [
+        {"model": "family:q/a", "final": True, "n_params": 10,
+         "tasks": [{"task": "facts", "share": _e(0.5, 0.4, 0.6), "mean_loss": _e(3.0, 2.9, 3.1),
+                    "contribution": _e(1.5, 1.4, 1.6), "fraction": 0.5}]},
+        {"model": "family:q/b@5", "final": False, "n_params": 20, "tasks": []}],
+        "probes": [{"model": "smol", "categories": [{"category": "grammar", "n_items": 40, "chance": 0.5,
+                                                      "accuracy": _e(0.9, 0.8, 0.95), "surprisal": _e(2, 1, 3)}]}],
+        "learning": [{"task": "facts", "axis": "size", "label": "late", "reached_at": 20.0, "drop": _e(0.1, 0, 0.2)}]},
+    "icl": {"models": [{"model": "smol", "task": "sentiment", "chance": 0.5,
+                        "contrasts": {"gold-zero-shot": _e(0.1, 0.05, 0.15), "gold-random": _e(0.0, -0.1, 0.1)},
+                        "flip100": _e(0.3, 0.2, 0.4), "follows_demonstrations": True,
+                        "rows": [{"flip_pct": 100, "k": 4, "scoring": "sum", "accuracy": 0.3, "ci_low": 0.2,
+                                  "ci_high": 0.4, "n": 100}]}]},
+    "cot": {"runs": [{"model": "smol", "contrasts": [{"metric": "surprisal", "condition": "given-direct",
+                                                      "steps": None, "estimate": _e(-2, -3, -1)}],
+                      "cells": [{"metric": "accuracy", "condition": "direct", "steps": None,
+                                 "estimate": _e(0.2, 0.1, 0.3)}]}]},
+    "scaling": {"sources": {"ladder": {"formula": "E + A N^-a", "params": {"E": _e(1.5, 1.4, 1.6)},
+                                       "fit": {"r2_log": 0.99}, "n_fit": 5, "n_holdout": 1,
+                                       "predictions": [{"member": "L3W96", "params": 1e6, "tokens": 1e7,
+                                                        "predicted": 2.0, "pi_low": 1.9, "pi_high": 2.1,
+                                                        "actual": 2.05, "rel_error": 0.024}]},
+                            "other": {"status": "skipped", "reason": "too few points"}}},
+    "emergence": {"source": "family:q", "tasks": [{"task": "facts", "metric": "exact_match",
+                                                   "breakthroughness": 3.2, "linearity": 0.5,
+                                                   "emergence_scale": 1e5, "extrapolation_surprise": 0.4,
+                                                   "emergent": True}],
+                  "overall_loss": {"source": "loss", "linearity": 2.0, "sharpness": 1.1, "smooth": True}},
+}
+
+KEY_NEEDLES = {
+    "multitask": ["3 [2.9, 3.1]", "0.9 [0.8, 0.95]", "late"],
+    "icl": ["0.3 [0.2, 0.4]", "0.1 [0.05, 0.15]"],
+    "cot": ["-2 [-3, -1]", "given-direct", "0.2 [0.1, 0.3]"],
+    "scaling": ["E = 1.5 [1.4, 1.6]", "2 [1.9, 2.1]", "2.40%", "not fitted: too few points"],
+    "emergence": ["3.2", "facts", "true"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(KEY_RESULTS))
+def test_key_tables_pick_estimates_with_intervals(name, tmp_path):
+    tables = render._tables(name, tmp_path, {"result": KEY_RESULTS[name]}, None)
+    cells = " | ".join(x for t in tables for r in t.rows for x in r)
+    for needle in KEY_NEEDLES[name]:
+        assert needle in cells, (needle, cells)
+
+
+def test_key_tables_fall_back_to_generic_on_an_unknown_schema(tmp_path):
+    saved = {"result": {"models": [{"model": "m", "fingerprint": "abc", "acc": _e(0.5, 0.4, 0.6)}]}}
+    t = render._tables("cot", tmp_path, saved, None)[0]  # cot's extractor finds no runs
+    assert t.columns == ["model", "acc"] and t.rows == [["m", "0.5 [0.4, 0.6]"]]
+    t = render._tables("icl", tmp_path, {"result": {"models": "garbage"}}, None)
+    assert t and t[0].title == "result"
+
+
+def test_icl_flip_table_belongs_to_intuition_6(tmp_path):
+    tables = render._tables("icl", tmp_path, {"result": KEY_RESULTS["icl"]}, None)
+    assert [t.intuition for t in tables] == [None, 6]

@@ -27,11 +27,12 @@ from typing import Any, Iterator
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from intuitions.errors import UserError
-from intuitions.report import i18n
+from intuitions.report import i18n, key_tables
 from intuitions.verdict import INCONCLUSIVE, LABELS, Verdict
 
 # Figures of modules that speak to two intuitions, placed where they belong.
 FIGURE_INTUITIONS = {"icl_flip": 6, "icl_kshot": 2, "icl_labels": 2}
+SKIP_COLUMNS = {"fingerprint", "path"}  # long hashes: provenance lists them once
 MAX_ROWS = 25
 MAX_COLS = 10
 MAX_TABLES = 3
@@ -54,6 +55,7 @@ class Table:
     columns: list[str]
     rows: list[list[str]]
     more: int  # rows left out
+    intuition: int | None = None  # None: every intuition of its step
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,8 @@ def _figures(run_dir: Path, step_dir: Path, mod: Any) -> list[Figure]:
 def fmt(v: Any) -> str:
     if v is None:
         return "—"
+    if isinstance(v, dict) and "value" in v and ("ci_low" in v or "low" in v):
+        return key_tables.est(v)
     if isinstance(v, bool):
         return str(v).lower()
     if isinstance(v, float):
@@ -145,11 +149,20 @@ def _is_scalar(v: Any) -> bool:
     return v is None or isinstance(v, (str, int, float, bool))
 
 
+def _is_cell(v: Any) -> bool:
+    """What fits in a table cell: a scalar, an estimate with its interval, a short vector."""
+    if isinstance(v, dict):
+        return "value" in v and ("ci_low" in v or "low" in v)
+    if isinstance(v, list):
+        return len(v) <= 4 and all(isinstance(x, (int, float)) for x in v)
+    return _is_scalar(v)
+
+
 def _table(step: str, title: str, records: list[dict]) -> Table | None:
     cols: list[str] = []
     for r in records:
         for k, v in r.items():
-            if k not in cols and _is_scalar(v):
+            if k not in cols and k not in SKIP_COLUMNS and _is_cell(v):
                 cols.append(k)
     cols = cols[:MAX_COLS]
     if not cols:
@@ -189,17 +202,26 @@ def _csv_table(step: str, p: Path) -> Table | None:
     return _table(step, p.name, records) if records else None
 
 
+def _given(step: str, tables: list[dict]) -> list[Table]:
+    return [Table(step, str(t["title"]), [str(c) for c in t["columns"]],
+                  [[fmt(x) for x in r] for r in t["rows"][:MAX_ROWS]], max(0, len(t["rows"]) - MAX_ROWS),
+                  t.get("intuition"))
+            for t in tables if t["rows"]]
+
+
 def _tables(step: str, step_dir: Path, saved: dict | None, mod: Any) -> list[Table]:
     if saved is None:
         return []
-    hook = getattr(mod, "key_tables", None)
-    if hook is not None:
+    for make in (getattr(mod, "key_tables", None),
+                 (lambda s: key_tables.EXTRACTORS[step](s["result"])) if step in key_tables.EXTRACTORS else None):
+        if make is None:
+            continue
         try:
-            return [Table(step, str(t["title"]), [str(c) for c in t["columns"]],
-                          [[fmt(x) for x in r] for r in t["rows"][:MAX_ROWS]],
-                          max(0, len(t["rows"]) - MAX_ROWS)) for t in hook(saved)][:MAX_TABLES]
-        except Exception:  # noqa: BLE001 - fall back to the generic tables below
-            pass
+            found = _given(step, make(saved))
+        except Exception:  # noqa: BLE001 - an unexpected schema falls back to the generic tables
+            found = []
+        if found:
+            return found[:MAX_TABLES]
     found = [t for t in (_csv_table(step, p) for p in sorted(step_dir.glob("*.csv"))) if t]
     if not found:
         found = [t for path, recs in _record_lists(saved.get("result")) if (t := _table(step, path, recs))]
@@ -264,8 +286,8 @@ def load_step(run_dir: Path, name: str, this_run: dict) -> StepView | None:
     )
 
 
-def _figure_for(fig: Figure, k: int) -> bool:
-    return fig.intuition is None or fig.intuition == k
+def _belongs(item: Figure | Table, k: int) -> bool:
+    return item.intuition is None or item.intuition == k
 
 
 def headline(k: int, verdicts: list[ShownVerdict]) -> ShownVerdict:
@@ -289,8 +311,8 @@ def load_run(run_dir: Path) -> RunView:
         covering = [s for s in steps if k in s.intuitions]
         vs = [v for s in covering for v in s.verdicts if v.intuition == k]
         sections.append(Section(
-            k, covering, [f for s in covering for f in s.figures if _figure_for(f, k)],
-            [t for s in covering for t in s.tables], vs, headline(k, vs)))
+            k, covering, [f for s in covering for f in s.figures if _belongs(f, k)],
+            [t for s in covering for t in s.tables if _belongs(t, k)], vs, headline(k, vs)))
     return RunView(manifest, steps, sections)
 
 
