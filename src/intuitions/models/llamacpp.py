@@ -13,6 +13,7 @@ call as the hf backend, so the ids agree with hf on the same model."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -160,9 +161,9 @@ class LlamaCppScorer:
 def load(rest: str, options) -> LlamaCppScorer:
     spec = parse_spec(rest)
     if options.bos != "auto" and spec.bos == "auto":
-        spec = LlamaCppSpec(**{**spec.__dict__, "bos": options.bos})
+        spec = dataclasses.replace(spec, bos=options.bos)
     if spec.window is None and options.window:
-        spec = LlamaCppSpec(**{**spec.__dict__, "window": options.window, "stride": spec.stride or options.stride})
+        spec = dataclasses.replace(spec, window=options.window, stride=spec.stride or options.stride)
     try:
         import llama_cpp  # noqa: F401  (fail with the install hint before loading a tokenizer)
     except ImportError:

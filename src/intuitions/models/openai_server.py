@@ -23,6 +23,7 @@ Why we check instead of trusting the answer:
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -279,18 +280,20 @@ class OpenAIScorer:
         prompts = [seqs[si][w.start : w.end] for si, w in pieces]
         out = [np.full(len(s), np.nan) for s in seqs]
         reqs = self._plan(list(range(len(prompts))), prompts)
-        with ThreadPoolExecutor(max_workers=self.spec.concurrent) as pool:
+        pool = ThreadPoolExecutor(max_workers=self.spec.concurrent)
+        try:
             futs = {pool.submit(self._run, r, prompts, self.mode): r for r in reqs}
             done, _ = wait(futs, return_when=FIRST_EXCEPTION)
-            for f in done:
-                if f.exception() is not None:
-                    for g in futs:
-                        g.cancel()
-                    raise self._request_error(f.exception(), futs[f], len(reqs), prompts)
-            for f in futs:
-                for k, lp in zip(futs[f].items, f.result()):
-                    si, w = pieces[k]
-                    out[si][w.first_new : w.end] = lp[w.first_new - w.start :]
+            failed = sorted((futs[f].index, f) for f in done if f.exception() is not None)
+            if failed:  # report the first request that failed; drop the queued ones
+                f = failed[0][1]
+                raise self._request_error(f.exception(), futs[f], len(reqs), prompts)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+        for f, r in futs.items():
+            for k, lp in zip(r.items, f.result()):
+                si, w = pieces[k]
+                out[si][w.first_new : w.end] = lp[w.first_new - w.start :]
         return [TokenScores(np.asarray(s, np.int64), lp) for s, lp in zip(seqs, out)]
 
     def generate(self, prompts: Sequence[str], max_new_tokens: int) -> list[str]:
@@ -418,6 +421,6 @@ class OpenAIScorer:
 def load(rest: str, options) -> OpenAIScorer:
     spec = parse_spec(rest)
     if options.bos != "auto" and spec.bos == "auto":
-        spec = ServerSpec(**{**spec.__dict__, "bos": options.bos})
+        spec = dataclasses.replace(spec, bos=options.bos)
     tok = LocalTokenizer.load(spec.tokenizer or spec.model, bos=spec.bos)
     return OpenAIScorer(spec, tok)

@@ -16,6 +16,7 @@ parallelism (split the layers over nodes); docs/scale.md says when to use which.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping
@@ -191,9 +192,9 @@ def _folder_digest(model: str) -> str | None:
 def load(rest: str, options) -> VLLMScorer:
     spec = parse_spec(rest)
     if options.bos != "auto" and spec.bos == "auto":
-        spec = VLLMSpec(**{**spec.__dict__, "bos": options.bos})
+        spec = dataclasses.replace(spec, bos=options.bos)
     if spec.dtype == "auto" and options.dtype != "float32":
-        spec = VLLMSpec(**{**spec.__dict__, "dtype": options.dtype})
+        spec = dataclasses.replace(spec, dtype=options.dtype)
     try:
         import vllm  # noqa: F401
     except ImportError:
