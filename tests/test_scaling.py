@@ -34,16 +34,20 @@ def simulate(seed, noise=0.005):
 
 
 def ladder_frame(seed=0, noise=0.003):
-    """The ladder's runs.csv shape: members × checkpoints, step 0 included (untrained)."""
+    """The ladder's runs.csv shape (like `quick`): five members, decay branches for two of them,
+    and mid-run checkpoints at the stable learning rate (above the law: not decayed)."""
     rng = np.random.default_rng(seed)
     p = {"E": 1.5, "A": 30.0, "alpha": 0.3, "B": 60.0, "beta": 0.25}
     rows = []
     for i, ne in enumerate([2e4, 6e4, 2e5, 6e5, 2e6]):
-        for step in (0, 100, 300, 1000, 3000):
+        runs = [(s, "checkpoint") for s in (7, 100, 1000)] + [(3000, "final")]
+        runs += [(750, "branch"), (1500, "branch")] if i in (0, 2) else []
+        for step, kind in runs:
             toks = step * 2048
-            loss = 6.9 if step == 0 else law(ne, toks, p) * np.exp(rng.normal(0, noise))
+            loss = law(ne, toks, p) * np.exp(rng.normal(0, noise)) * (1.05 if kind == "checkpoint" else 1)
             rows.append({"member": f"m{i}", "step": step, "params": ne + 1e5, "non_embedding_params": ne,
-                         "tokens": toks, "flops": 6 * (ne + 1e5) * toks, "loss": loss})
+                         "tokens": toks, "flops": 6 * (ne + 1e5) * toks, "loss": loss, "kind": kind,
+                         "path": f"m{i}/step{step}"})
     return pd.DataFrame(rows)
 
 
@@ -149,12 +153,13 @@ def test_read_table_aliases_and_flops(tmp_path):
 def test_holdout_by_member_params_and_compute(tmp_path):
     path = tmp_path / "runs.csv"
     ladder_frame().to_csv(path, index=False)
-    pts = scaling.read_table(path, pl.FORMS["chinchilla"], drop_untrained=True)
-    assert len(pts) == 20  # step 0 rows dropped
-    held = scaling.holdout_mask(pts, 1, "auto")
-    assert set(np.asarray(pts.member)[held]) == {"m4"} and held.sum() == 4
-    held = scaling.holdout_mask(pts, 3, "params")
-    assert held.sum() == 3 and (pts.params[held] == pts.params.max()).all()
+    assert len(scaling.read_table(path, pl.FORMS["chinchilla"])) == 24
+    pts = scaling.read_table(path, pl.FORMS["chinchilla"], kinds=scaling.LADDER_KINDS)
+    assert len(pts) == 9  # decayed runs only
+    held = scaling.holdout_mask(pts, 2, "auto")
+    assert set(np.asarray(pts.member)[held]) == {"m3", "m4"} and held.sum() == 2
+    held = scaling.holdout_mask(pts, 1, "params")
+    assert held.sum() == 1 and pts.params[held][0] == pts.params.max()
     held = scaling.holdout_mask(pts, 2, "compute")
     assert np.sort(pts.compute[held]).tolist() == np.sort(pts.compute)[-2:].tolist()
 
@@ -163,9 +168,9 @@ def test_ladder_prediction_and_verdict(tmp_path):
     path = tmp_path / "runs.csv"
     ladder_frame().to_csv(path, index=False)
     pts = scaling.read_table(path, pl.FORMS["chinchilla"], scaling.Columns(params="non_embedding_params"),
-                             drop_untrained=True)
+                             kinds=scaling.LADDER_KINDS)
     res = scaling.run(pts, scaling.ScalingRequest("chinchilla", holdout=1, fit=FAST))
-    assert res.n_holdout == 4 and {p.member for p in res.predictions} == {"m4"}
+    assert res.n_fit == 8 and res.n_holdout == 1 and res.predictions[0].member == "m4"
     for p in res.predictions:
         assert p.rel_error < 0.03 and p.pi_low <= p.predicted <= p.pi_high
     from intuitions.results import to_jsonable
@@ -190,7 +195,7 @@ def test_report_step_writes_result_figures_and_verdicts(tmp_path):
     table = tmp_path / "ext.csv"
     pd.DataFrame({"N_params": n, "D_tokens": d, "loss": loss}).to_csv(table, index=False)
     ctx = StepContext(out=tmp_path / "step", preset="smoke", ladder="family:smoke", real_models=(),
-                      options={"bootstrap": 40, "table": str(table), "table_holdout": 4})
+                      options={"bootstrap": 20, "refine": 16, "table": str(table), "table_holdout": 4})
     scaling.report_step(ctx)
     saved = json.loads((ctx.out / "result.json").read_text())
     srcs = saved["result"]["sources"]
@@ -215,14 +220,15 @@ def test_cli_family_fit_writes_result(tmp_path):
     ladder_frame().to_csv(root / "runs.csv", index=False)
     out = tmp_path / "out"
     r = _cli("scaling", "fit", "--family", "quick", "--holdout", "1", "--bootstrap", "30", "--out", str(out),
-             "--params-col", "non_embedding_params", "--seed", "3")
+             "--seed", "3", "--refine", "16")
     assert r.returncode == 0, r.stderr
     doc = json.loads((out / "result.json").read_text())
     res = doc["result"]
     for k in ("E", "A", "B", "alpha", "beta"):
         assert set(res["params"][k]) == {"value", "ci_low", "ci_high"}
     assert res["settings"]["seed"] == 3 and res["settings"]["delta"] == 1e-3 and res["settings"]["n_starts"] == 4500
-    assert [p["member"] for p in res["predictions"]] == ["m4"] * 4
+    assert [p["member"] for p in res["predictions"]] == ["m4"]
+    assert res["settings"]["columns"]["params"] == "non_embedding_params" and doc["config"]["kinds"] == ["final", "branch"]
     for name in ("loss_vs_params", "isoflop", "heldout"):
         assert (out / f"{name}.png").stat().st_size > 1000
 

@@ -30,15 +30,27 @@ def _floats(name: str, text: Optional[str]) -> tuple[float, ...] | None:
     return vals
 
 
+def _kinds(text: Optional[str], default: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    if text is None:
+        return default
+    if text.strip().lower() == "all":
+        return None
+    vals = tuple(k.strip() for k in text.split(",") if k.strip())
+    if not vals:
+        raise UserError("--kinds is empty")
+    return vals
+
+
 @scaling_app.command(help="Fit a scaling law to a table of runs (CSV/Parquet) or to a trained ladder.")
 def fit(
     table: Annotated[Optional[Path], typer.Argument(help="CSV/Parquet of runs: params, tokens, loss (flops optional).")] = None,
     family: Annotated[Optional[str], typer.Option("--family", help="Fit a trained ladder preset's runs.csv instead (e.g. quick).")] = None,
     form: Annotated[str, typer.Option("--form", help="params: L(N); tokens: L(D); chinchilla: L(N,D); compute: L(C).")] = "chinchilla",
-    params_col: Annotated[Optional[str], typer.Option("--params-col", help="Column of N (e.g. non_embedding_params).")] = None,
+    params_col: Annotated[Optional[str], typer.Option("--params-col", help="Column of N: total or non-embedding (default for --family: non_embedding_params).")] = None,
     tokens_col: Annotated[Optional[str], typer.Option("--tokens-col", help="Column of D.")] = None,
     loss_col: Annotated[Optional[str], typer.Option("--loss-col", help="Column of the loss (nats).")] = None,
     flops_col: Annotated[Optional[str], typer.Option("--flops-col", help="Column of C; default 6·N·D.")] = None,
+    kinds: Annotated[Optional[str], typer.Option("--kinds", help="Keep rows whose 'kind' is one of these (comma-separated); 'all' keeps every row. Default for --family: final,branch.")] = None,
     exclude_col: Annotated[Optional[str], typer.Option("--exclude-col", help="Drop rows where this column is true/non-zero (e.g. epoch_excluded_outlier).")] = None,
     holdout: Annotated[int, typer.Option("--holdout", help="Predict the k largest runs (or ladder members) instead of fitting them.")] = 0,
     holdout_by: Annotated[str, typer.Option("--holdout-by", help="auto (member for a ladder, else compute) | compute | params | member.")] = "auto",
@@ -78,8 +90,11 @@ def fit(
 
         ensure_out_dir(out)
     path = exp.family_table(family) if family else table
+    if family and params_col is None:
+        params_col = exp.LADDER_PARAMS
+    kind_list = _kinds(kinds, exp.LADDER_KINDS if family else None)
     cols = exp.Columns(params_col, tokens_col, loss_col, flops_col)
-    pts = exp.read_table(path, the_form, cols, exclude_col, drop_untrained=family is not None)
+    pts = exp.read_table(path, the_form, cols, exclude_col, drop_untrained=family is not None, kinds=kind_list)
     req = exp.ScalingRequest(the_form.name, holdout, holdout_by, budget_vals,
                              pl.FitOptions(delta=delta, grid=grid, refine=refine, bootstrap=bootstrap, seed=seed))
     res = _run_with_progress(exp, pts, req, bootstrap)
@@ -88,7 +103,7 @@ def fit(
         from intuitions.results import to_jsonable, write_result
 
         config = {"table": str(path), "family": family, "form": the_form.name, "columns": pts.columns,
-                  "exclude_col": exclude_col, "holdout": holdout, "holdout_by": holdout_by, "delta": delta,
+                  "exclude_col": exclude_col, "kinds": kind_list, "holdout": holdout, "holdout_by": holdout_by, "delta": delta,
                   "bootstrap": bootstrap, "refine": refine, "budgets": list(budget_vals), "seed": seed}
         saved = to_jsonable(res)
         write_result(out, "scaling", config, saved)

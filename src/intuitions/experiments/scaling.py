@@ -118,14 +118,19 @@ def needed(form: pl.Form, flops_given: bool) -> set[str]:
 
 
 def read_table(path: Path, form: pl.Form, cols: Columns = Columns(), exclude_col: str | None = None,
-               drop_untrained: bool = False) -> Points:
-    """Validated points. `drop_untrained` drops rows with zero tokens (a ladder's step 0)."""
+               drop_untrained: bool = False, kinds: tuple[str, ...] | None = None) -> Points:
+    """Validated points. `drop_untrained` drops rows with zero tokens (a ladder's step 0);
+    `kinds` keeps only rows whose `kind` column is one of them (a ladder's final/branch)."""
     df = _load_frame(path)
     where = path.name
     if exclude_col is not None:
         if exclude_col not in df.columns:
             raise BadData(f"{where} has no column {exclude_col!r} to exclude rows by")
         df = df[~df[exclude_col].fillna(0).astype(bool)].reset_index(drop=True)
+    if kinds:
+        if "kind" not in df.columns:
+            raise BadData(f"{where} has no 'kind' column to select {', '.join(kinds)} rows by")
+        df = df[df["kind"].astype(str).isin(kinds)].reset_index(drop=True)
     if drop_untrained and "tokens" in df.columns:
         import pandas as pd
 
@@ -156,6 +161,14 @@ def read_table(path: Path, form: pl.Form, cols: Columns = Columns(), exclude_col
     member = tuple(df["member"].astype(str)) if "member" in df.columns else None
     return Points(str(path), vals["params"], vals["tokens"], compute, vals["loss"], member,
                   {q: c for q, c in names.items() if c is not None})
+
+
+# A ladder's intermediate checkpoints are taken at the stable learning rate, mid-run: only the
+# decayed runs (final models and decay branches) sit on an L(N, D) surface.
+LADDER_KINDS = ("final", "branch")
+# Non-embedding N for ladders: at this size the embedding is most of the parameters and bends
+# the curve (Kaplan et al. 2020).
+LADDER_PARAMS = "non_embedding_params"
 
 
 def family_table(preset: str) -> Path:
@@ -262,12 +275,14 @@ def run(pts: Points, req: ScalingRequest, progress=None) -> ScalingResult:
             float(test.compute[i]), actual, p.loss.value, p.loss.ci_low, p.loss.ci_high, p.pi_low, p.pi_high,
             abs(p.loss.value - actual), abs(p.loss.value - actual) / actual,
             bool(p.pi_low <= actual <= p.pi_high)))
-    budgets = req.budgets or tuple(float(np.nanmax(pts.compute)) * m for m in (1, 10, 100))
+    # The closed-form optimum assumes C = 6ND, so default budgets are in those units too.
+    budgets = req.budgets or tuple(float(np.nanmax(6 * pts.params * pts.tokens)) * m for m in (1, 10, 100))
     budgets = tuple(b for b in budgets if np.isfinite(b))
     stats = FitStats(f.objective, f.r2_log, float(np.sqrt(np.mean(f.residuals ** 2))), f.converged,
                      f.n_starts, f.n_refined, len(f.boot_thetas), f.residuals.tolist())
     o = req.fit
     settings = {"delta": o.delta, "n_starts": f.n_starts, "refine": o.refine, "bootstrap": o.bootstrap,
+                "bootstrap_start": "warm, from the best fit",
                 "seed": o.seed, "level": o.level, "holdout": req.holdout, "holdout_by": req.holdout_by,
                 "grid": {"e": o.grid.e, "coef": o.grid.coef, "exponent": o.grid.exponent},
                 "columns": pts.columns, "optimizer": "L-BFGS-B", "ftol": o.ftol, "gtol": o.gtol}
@@ -288,14 +303,13 @@ def report_step(ctx) -> None:
 
     o = ctx.options
     fit_opts = pl.FitOptions(seed=ctx.seed, bootstrap=int(o.get("bootstrap", 1000)),
-                             delta=float(o.get("delta", 1e-3)))
+                             delta=float(o.get("delta", 1e-3)), refine=int(o.get("refine", 64)))
     jobs = {}
     preset = ctx.ladder.split(":", 1)[-1]
-    # Non-embedding N by default: at this size the embedding is most of the parameters and
-    # bends the curve (Kaplan et al. 2020).
+    kinds = tuple(o.get("kinds", LADDER_KINDS)) or None
     jobs["ladder"] = (lambda: read_table(family_table(preset), pl.FORMS["chinchilla"],
-                                         Columns(params=o.get("params_col", "non_embedding_params")),
-                                         drop_untrained=True),
+                                         Columns(params=o.get("params_col", LADDER_PARAMS)),
+                                         drop_untrained=True, kinds=kinds),
                       ScalingRequest("chinchilla", int(o.get("holdout", 1)), "member", fit=fit_opts))
     if o.get("table"):
         cols = Columns(*(o.get(k) for k in ("params_col_table", "tokens_col", "loss_col", "flops_col")))
@@ -307,7 +321,7 @@ def report_step(ctx) -> None:
         pts = load()  # a missing or malformed table is the user's to fix: let it raise
         try:
             sources[name] = run(pts, req)
-        except BadData as e:  # too few points for the law: a finding, not a crash
+        except UserError as e:  # too few points (or members) for the law: a finding, not a crash
             sources[name] = {"status": "skipped", "reason": str(e)}
     config = {"ladder": ctx.ladder, "seed": ctx.seed, "options": dict(o),
               "max_rel_error": float(o.get("max_rel_error", MAX_REL_ERROR)),
