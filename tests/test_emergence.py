@@ -90,6 +90,18 @@ def test_known_shapes(seed, tmp_path):
     assert a.emergent_tasks == ["sharp"] and a.ranking[0] == "sharp"
 
 
+def test_immaterial_jumps_are_not_emergent(tmp_path):
+    step = 1 / (1 + np.exp(-10 * (GRID - 6.5)))
+    df = pd.DataFrame(_rows("tiny", "exact_match", 0.005 * step, chance=0.0, se=1e-4)  # 0 -> 0.5%
+                      + _rows("ceiling", "acc", 0.91 + 0.06 * step, chance=np.nan, se=1e-3))  # 91% -> 97%
+    a = _analyze(df, tmp_path)
+    for name in ("tiny", "ceiling"):
+        t = _task(a, name)
+        assert t.criteria["concentrated"] and t.criteria["unpredicted"]  # sharp and significant...
+        assert not t.criteria["improves"] and not t.emergent  # ...but less than 10% of the score's range
+    assert _task(_analyze(df, tmp_path, Options(rule=Rule(min_rise=0.001)), name="r.csv"), "tiny").emergent
+
+
 def test_lower_is_better_and_sigmoid_fit(tmp_path):
     rng = np.random.default_rng(1)
     err = 0.75 - 0.75 / (1 + np.exp(-6 * (GRID - 6.5))) + rng.normal(0, 0.01, 9)  # an error rate that drops

@@ -38,6 +38,7 @@ class Rule:
     min_sharpness: float = 2.0  # breakthroughness / linearity; exactly 1 for a straight line
     min_surprise_frac: float = 0.25  # under-prediction as a share of the total rise |I(y)|
     min_below: int = 2  # smaller sizes at chance before the emergence scale
+    min_rise: float = 0.1  # a bounded score must rise this share of the way from chance to its best
     # "above chance" means above chance + margin_z · stderr; None = Bonferroni over the n sizes
     # (z of a 95% family-wise interval), so one lucky size in a flat series does not count.
     margin_z: float | None = None
@@ -51,7 +52,7 @@ class Rule:
             raise UserError(f"--fit must be linear or sigmoid, got {self.fit!r}")
         if self.min_fit < 2:
             raise UserError("--min-fit must be at least 2")
-        for name in ("min_sharpness", "min_surprise_frac", "min_below", "min_margin"):
+        for name in ("min_sharpness", "min_surprise_frac", "min_below", "min_margin", "min_rise"):
             if not getattr(self, name) >= 0:
                 raise UserError(f"--{name.replace('_', '-')} must be >= 0, got {getattr(self, name)}")
         if self.margin_z is not None and not self.margin_z >= 0:
@@ -67,7 +68,8 @@ class Rule:
         zdef = "" if self.margin_z is not None else (
             ", z = the two-sided 95% normal quantile Bonferroni-corrected over the n sizes (2.77 for 9)")
         return (f"A task is called emergent when all four hold for its primary metric, oriented so higher is "
-                f"better: (1) improves: I(y) > 0; (2) absent when small: an emergence scale exists (the first "
+                f"better: (1) improves: I(y) > 0 and, for a bounded score (accuracy, exact match), by at least "
+                f"{self.min_rise:g} of its full range (0-1, or 0-100 for percentages); (2) absent when small: an emergence scale exists (the first "
                 f"size from which every larger size scores above chance + max({self.min_margin:g}, "
                 f"{z}·stderr){zdef}) with at least {self.min_below} smaller sizes not above it; "
                 f"(3) concentrated: breakthroughness / linearity >= {self.min_sharpness:g} (1 for a straight "
@@ -124,6 +126,7 @@ class Series:
     chance: float  # raw; nan unknown
     chance_source: str
     ceiling: float  # the best possible raw value (1 for accuracy, 0 for an error rate); nan unknown
+    full_range: float  # width of a bounded score's scale (1, or 100 for percentages); nan unbounded
 
     @property
     def sign(self) -> float:
@@ -162,8 +165,10 @@ def make_series(g: pd.DataFrame, family: str, task: str, metric: str, opts: Opti
     chance, source = _chance(g, task, kind, opts)
     hib = higher_is_better(metric, opts)
     ceiling = float(g["ceiling"].median()) if g["ceiling"].notna().any() else _best_possible(value, kind, hib)
+    bounded = kind == "discontinuous" and value.min() >= 0 and value.max() <= 100
+    full_range = (1.0 if value.max() <= 1 else 100.0) if bounded else float("nan")
     return Series(family, task, metric, kind, hib, scale, value, sigma,
-                  n_models.astype(int), chance, source, ceiling)
+                  n_models.astype(int), chance, source, ceiling, full_range)
 
 
 def _best_possible(value: np.ndarray, kind: str, hib: bool) -> float:
@@ -343,7 +348,11 @@ def measure(s: Series, rule: Rule) -> MetricMeasures:
     unpredicted = bool(ex is not None and ex.best.ci_low > 0
                        and ex.best.surprise >= rule.min_surprise_frac * abs(bb.improvement))
     absent = None if ons is None else bool(ons.index is not None and ons.n_below >= rule.min_below)
-    crit = {"improves": bb.improvement > 0, "absent_when_small": absent,
+    # A rise from 0 to 0.002 exact match (or from 91% to 97%) can be "significant" and
+    # "sharp" and still not be an ability appearing: demand a share of the score's full range.
+    span = s.full_range if math.isfinite(s.full_range) else 0.0
+    material = bb.improvement > 0 and bb.improvement >= rule.min_rise * span
+    crit = {"improves": bool(material), "absent_when_small": absent,
             "concentrated": bb.sharpness >= rule.min_sharpness, "unpredicted": unpredicted}
     jump = bool(crit["improves"] and crit["concentrated"] and unpredicted)
     return MetricMeasures(

@@ -53,6 +53,7 @@ def emergence(
     min_sharpness: Annotated[float, _opt("--min-sharpness", "Rule: breakthroughness/linearity at least this.")] = 2.0,
     min_surprise_frac: Annotated[float, _opt("--min-surprise-frac", "Rule: surprise at least this share of the total rise.")] = 0.25,
     min_below: Annotated[int, _opt("--min-below", "Rule: smaller sizes at chance before the emergence scale.")] = 2,
+    min_rise: Annotated[float, _opt("--min-rise", "Rule: a bounded score rises at least this share of its full range.")] = 0.1,
     margin_z: Annotated[Optional[float], _opt("--margin-z", "Rule: above chance means above chance + this × stderr (default: Bonferroni over the sizes).")] = None,
     min_margin: Annotated[float, _opt("--min-margin", "Rule: and above chance + this (metric units).")] = 0.0,
     min_fit: Annotated[int, _opt("--min-fit", "Fewest sizes a trend is fitted to.")] = 2,
@@ -67,7 +68,7 @@ def emergence(
     if bins is not None and bins < 3:
         raise UserError(f"--bins must be at least 3, got {bins}")
     rule = Rule(min_sharpness=min_sharpness, min_surprise_frac=min_surprise_frac, min_below=min_below,
-                margin_z=margin_z, min_margin=min_margin, fit=fit, cutoff=cutoff, min_fit=min_fit)
+                min_rise=min_rise, margin_z=margin_z, min_margin=min_margin, fit=fit, cutoff=cutoff, min_fit=min_fit)
     opts = Options(rule=rule, chance=_chance(chance), primary_metric=primary_metric, continuous=_list(continuous),
                    discontinuous=_list(discontinuous), lower_better=_list(lower_better), loss_metric=loss_metric,
                    bins=bins)

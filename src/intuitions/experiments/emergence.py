@@ -310,7 +310,8 @@ def overall_loss(df: pd.DataFrame, opts: Options) -> OverallLoss | None:
 # -- the main job -------------------------------------------------------------------------
 
 ANALYSIS_KEYS = {"chance", "bins", "primary_metric", "loss_metric"}
-RULE_KEYS = {"min_sharpness", "min_surprise_frac", "min_below", "margin_z", "min_margin", "fit", "cutoff", "min_fit"}
+RULE_KEYS = {"min_sharpness", "min_surprise_frac", "min_below", "min_rise", "margin_z", "min_margin", "fit", "cutoff",
+             "min_fit"}
 
 
 def options_from(d: dict, rule: Rule | None = None) -> Options:
