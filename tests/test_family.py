@@ -189,3 +189,27 @@ def test_train_cli_reuses_finished_members(tmp_path, ladder):
     assert r.returncode == 0, r.stderr
     assert "0 to train" in r.stdout
     assert (home / "family" / "smoke" / "L1W16" / "model.safetensors").stat().st_mtime_ns == before
+
+
+def test_heads_always_divide_the_width():
+    from intuitions.family.model import Shape
+
+    for w in range(8, 200, 8):
+        h = Shape(1, w, 100, 16).heads
+        assert w % h == 0 and 1 <= h <= max(1, w // 16)
+
+
+@pytest.mark.slow
+def test_pool_executor_matches_local(tmp_path, ladder):
+    """Two one-thread worker processes train the same weights as the local loop."""
+    from safetensors.torch import load_file
+
+    from intuitions.family.executors import pool
+
+    cfg = dataclasses.replace(_cfg(tmp_path, "p"), branch_steps=(), checkpoint_steps=())
+    seen = []
+    (out,) = pool(__import__("intuitions.family", fromlist=["train_member"]).train_member, [cfg],
+                  progress=lambda *a: seen.append(a), on_done=lambda c: seen.append(("done", c.member)))
+    a, b = load_file(out / "model.safetensors"), load_file(ladder / "L1W16" / "model.safetensors")
+    assert all(np.array_equal(a[k].numpy(), b[k].numpy()) for k in a)
+    assert seen[-1] == ("done", "L1W16") and any(x[0] == "L1W16" for x in seen[:-1])

@@ -36,7 +36,7 @@ def _sizes(text: str) -> list[tuple[int, int]]:
 def train(
     preset: Annotated[str, typer.Option("--preset", help="smoke | quick | full")] = "quick",
     out: Annotated[Optional[Path], typer.Option("--out", help="Ladder root (default: INTUITIONS_FAMILY_DIR or INTUITIONS_HOME/family).")] = None,
-    executor: Annotated[str, typer.Option("--executor", help="How members are run: local.")] = "local",
+    executor: Annotated[str, typer.Option("--executor", help="How members are run: local (one at a time) or pool (two one-thread workers).")] = "local",
     seed: Annotated[int, typer.Option("--seed", help="Training seed (initialisation and batches).")] = 0,
     world_seed: Annotated[int, typer.Option("--world-seed", help="Seed of the world the ladder learns.")] = 0,
     threads: Annotated[int, typer.Option("--threads", help="Torch threads per member.")] = 2,

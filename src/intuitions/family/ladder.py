@@ -79,7 +79,8 @@ def train_ladder(preset: str, root: Path | None = None, executor: str = "local",
     shutil.copyfile(world_dir / "irreducible.json", proot / "irreducible.json")
     if on_start:
         on_start(cfgs, pending)
-    run(train_member, pending, progress)
+    # Tables are rewritten as each member finishes, so an interrupted ladder still has them.
+    run(train_member, pending, progress, lambda cfg: write_tables(proot))
     write_tables(proot)
     return proot
 

@@ -18,7 +18,8 @@ class Shape:
 
     @property
     def heads(self) -> int:
-        return max(1, self.width // HEAD_DIM)
+        """About one head per HEAD_DIM channels, but always a divisor of the width."""
+        return next(h for h in range(max(1, self.width // HEAD_DIM), 0, -1) if self.width % h == 0)
 
     @property
     def ffn(self) -> int:

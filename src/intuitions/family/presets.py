@@ -1,10 +1,13 @@
 """Ladder presets. Sizes are (layers, width); every member of a preset sees the same world,
 batch shape and schedule shape, so loss differences come from size and token budget.
 
-Why these numbers: on this 2-core machine the number of optimiser steps matters more
-than tokens (2,900+ steps at 16x128 switched tasks on; 250 steps learned nothing), so
-`quick` takes many small steps rather than few big ones; see benchmarks/train_throughput.py
-for measured tokens/s per member."""
+Why `quick` is shaped this way (measured on a quiet 2-core slot, see the issue report and
+benchmarks/train_throughput.py): at 8x128 tokens per step a step costs 15 ms for L1W32 and
+64 ms for L3W96 (2 threads); a ladder L1W32..L3W96 at 3000 steps ran ~8.5 minutes, too
+long, so `quick` uses L1W24..L3W72 (27x non-embedding parameters) at 2000 steps, about
+5.5 minutes with the world build. In that sweep, at equal tokens, batch 16x128 beat 8x128
+for members from L2W32 up but not for L1W24, and 4x128 for 3000 steps was worst of all.
+"""
 
 from __future__ import annotations
 
@@ -65,15 +68,15 @@ PRESETS: dict[str, Preset] = {
                members=(MemberSpec(1, 16, 30, (16,)), MemberSpec(2, 16, 30, (16,))),
                warmup=5, n_checkpoints=2, eval_docs_per_task=2, eval_items_per_task=4,
                checkpoint_eval_docs_per_task=1, checkpoint_eval_items_per_task=2, resume_every=10),
-        Preset("quick", "the default: five sizes (27x non-embedding params) in about six minutes on 2 cores",
+        Preset("quick", "the default: five sizes (27x non-embedding params), about six minutes on 2 quiet cores",
                world_docs=60_000, seq_len=128, batch_size=8,
+               members=(MemberSpec(1, 24, 2000, (500, 1000)), MemberSpec(2, 32, 2000), MemberSpec(2, 48, 2000, (500, 1000)),
+                        MemberSpec(3, 56, 2000), MemberSpec(3, 72, 2000))),
+        Preset("full", "about an hour: six sizes (124x) with a data axis on three of them",
+               world_docs=300_000, seq_len=256, batch_size=8,
                members=(MemberSpec(1, 32, 3000, (750, 1500)), MemberSpec(2, 48, 3000),
-                        MemberSpec(2, 64, 3000, (750, 1500)), MemberSpec(3, 80, 3000), MemberSpec(3, 96, 3000))),
-        Preset("full", "about an hour: six sizes (150x) with a data axis on three of them",
-               world_docs=300_000, seq_len=256, batch_size=16,
-               members=(MemberSpec(1, 32, 6000, (1500, 3000)), MemberSpec(2, 48, 6000),
-                        MemberSpec(2, 64, 6000, (1500, 3000)), MemberSpec(3, 96, 6000),
-                        MemberSpec(4, 128, 6000, (1500, 3000)), MemberSpec(6, 160, 6000)),
+                        MemberSpec(2, 64, 3000, (750, 1500)), MemberSpec(3, 96, 3000),
+                        MemberSpec(4, 128, 3000, (750, 1500)), MemberSpec(5, 160, 3000)),
                warmup=200, n_checkpoints=7, checkpoint_eval_docs_per_task=30, checkpoint_eval_items_per_task=60,
                resume_every=1000),
     ]

@@ -348,7 +348,8 @@ def train_member(cfg: TrainConfig, progress: Progress | None = None) -> Path:
     _finalise(member, staged)
     meta = {
         "n_params": run["params"], "non_embedding_params": run["non_embedding_params"],
-        "layers": cfg.layers, "width": cfg.width, "heads": max(1, cfg.width // 16), "ffn": 4 * cfg.width,
+        "layers": cfg.layers, "width": cfg.width, "heads": model.config.num_attention_heads,
+        "ffn": model.config.intermediate_size,
         "vocab": len(tok), "seq_len": cfg.seq_len, "batch_size": cfg.batch_size,
         "tokens": run["tokens"], "steps": cfg.steps, "flops": run["flops"], "seed": cfg.seed,
         "lr": cfg.lr, "warmup": cfg.warmup, "decay_frac": cfg.decay_frac, "schedule": "warmup-stable-decay (linear)",
