@@ -383,3 +383,11 @@ def test_learning_labels_early_late_and_flat():
     assert got == {"early": "early", "late": "late", "flat": "not learned"}
     assert next(r for r in rows if r.task == "late").reached_at == 1e6
     assert next(r for r in rows if r.task == "early").drop.ci_low > 1.5
+
+
+def test_stratified_bootstrap_keeps_group_sizes():
+    strata = ["a"] * 5 + ["b"] * 3
+    w = mt.boot_weights(8, 300, seed=2, strata=strata)
+    assert np.all(w[:, :5].sum(1) == 5) and np.all(w[:, 5:].sum(1) == 3)
+    plain = mt.boot_weights(8, 300, seed=2)
+    assert np.all(plain.sum(1) == 8) and np.any(plain[:, :5].sum(1) != 5)

@@ -8,8 +8,9 @@ training checkpoints ("who learns what when"). The probe suite (`probes.py`) ask
 same question of real models one small task at a time.
 
 Intervals: tokens of one document are not independent, so every interval resamples whole
-documents (or, for one plain text, lines) and recomputes the ratios (cluster bootstrap).
-Differences between models use the same resamples for every model (paired)."""
+documents (or, for one plain text, lines) and recomputes the ratios (cluster bootstrap);
+the world's documents, drawn as n per task, are resampled within their task. Differences
+between models use the same resamples for every model (paired)."""
 
 from __future__ import annotations
 
@@ -143,12 +144,17 @@ def task_sums(scorer: Scorer, corpus: Corpus) -> TaskSums:
     return accumulate(cat[0], cat[1].astype(np.int64), cat[2].astype(np.int64), tasks, n_clusters)
 
 
-def boot_weights(n_clusters: int, n_boot: int = N_BOOT, seed: int = 0) -> np.ndarray:
-    """[n_boot, clusters] multiplicities of a cluster bootstrap; share them to pair models."""
+def boot_weights(n_clusters: int, n_boot: int = N_BOOT, seed: int = 0,
+                 strata: Sequence | None = None) -> np.ndarray:
+    """[n_boot, clusters] multiplicities of a cluster bootstrap; share them to pair models.
+    With strata (one label per cluster), each stratum is resampled to its own size."""
     rng = np.random.default_rng(seed)
-    idx = rng.integers(0, n_clusters, size=(n_boot, n_clusters))
+    labels = np.zeros(n_clusters, np.int64) if strata is None else np.unique(np.asarray(strata), return_inverse=True)[1]
     w = np.zeros((n_boot, n_clusters))
-    np.add.at(w, (np.arange(n_boot)[:, None], idx), 1)
+    rows = np.arange(n_boot)[:, None]
+    for g in np.unique(labels):
+        members = np.flatnonzero(labels == g)
+        np.add.at(w, (rows, members[rng.integers(0, len(members), size=(n_boot, len(members)))]), 1)
     return w
 
 
@@ -308,7 +314,9 @@ def decompose_models(refs: Sequence[ModelRef], corpus: Corpus, load: Callable[[s
             on_model(ref)
         scorer = load(ref.spec)
         s = task_sums(scorer, corpus)
-        weights = boot_weights(s.loss.shape[0], seed=seed) if weights is None else weights
+        if weights is None:
+            strata = corpus.strata if corpus.strata and len(corpus.strata) == s.loss.shape[0] else None
+            weights = boot_weights(s.loss.shape[0], seed=seed, strata=strata)
         sums.append(s)
         decs.append(decompose(s, weights, ref.name, scorer.fingerprint, corpus.ci_unit, member=ref.member,
                               step=ref.step, final=ref.final, n_params=ref.n_params,

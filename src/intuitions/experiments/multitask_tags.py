@@ -31,6 +31,9 @@ class TaggedText:
 class Corpus:
     source: str  # world | file | spans
     texts: tuple[TaggedText, ...]
+    # A label per text when the corpus was drawn as fixed numbers per group (the world: n
+    # documents per task); the bootstrap then resamples within each group, as it was drawn.
+    strata: tuple[str, ...] | None = None
 
     @property
     def tasks(self) -> tuple[str, ...]:
@@ -134,4 +137,4 @@ def world_corpus(seed: int = 0, n_per_task: int = 50) -> Corpus:
     docs = heldout_docs(seed=seed, n_per_task=n_per_task)
     return Corpus("world", tuple(
         TaggedText(d.text, tuple(TaskSpan(int(s.start), int(s.end), str(s.task)) for s in d.spans), str(d.task))
-        for d in docs))
+        for d in docs), strata=tuple(str(d.task) for d in docs))
