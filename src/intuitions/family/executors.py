@@ -64,7 +64,14 @@ def pool(fn: Callable, configs: Sequence, progress=None, on_done=None, workers: 
     return [Path(p) for p in out]
 
 
-EXECUTORS: dict[str, Callable] = {"local": local, "pool": pool}
+def ray(fn: Callable, configs: Sequence, progress=None) -> list:
+    """Each member a Ray task (local Ray, or RAY_ADDRESS); see family/ray_executor.py."""
+    from intuitions.family.ray_executor import executor
+
+    return executor(fn, configs, progress)
+
+
+EXECUTORS: dict[str, Callable] = {"local": local, "pool": pool, "ray": ray}
 
 
 def get(name: str) -> Callable:
