@@ -64,11 +64,11 @@ def pool(fn: Callable, configs: Sequence, progress=None, on_done=None, workers: 
     return [Path(p) for p in out]
 
 
-def ray(fn: Callable, configs: Sequence, progress=None) -> list:
+def ray(fn: Callable, configs: Sequence, progress=None, on_done=None) -> list:
     """Each member a Ray task (local Ray, or RAY_ADDRESS); see family/ray_executor.py."""
     from intuitions.family.ray_executor import executor
 
-    return executor(fn, configs, progress)
+    return executor(fn, configs, progress, on_done)
 
 
 EXECUTORS: dict[str, Callable] = {"local": local, "pool": pool, "ray": ray}
