@@ -185,6 +185,18 @@ def test_ladder_prediction_and_verdict(tmp_path):
     assert scaling.verdicts(saved)[0].label == NOT_SUPPORTED
     skipped = {"result": {"sources": {"ladder": {"status": "skipped", "reason": "only 4 points"}}}}
     assert scaling.verdicts(skipped)[0].label == INCONCLUSIVE
+    saved["result"]["sources"]["ladder"]["warnings"] = ["params takes only 2 distinct value(s)"]
+    assert scaling.verdicts(saved)[0].label == INCONCLUSIVE
+
+
+def test_two_sizes_are_flagged_not_identified(tmp_path):
+    df = ladder_frame()
+    df = df[df.member.isin(["m0", "m2"])]  # two sizes, like the smoke ladder
+    df.to_csv(tmp_path / "runs.csv", index=False)
+    pts = scaling.read_table(tmp_path / "runs.csv", pl.FORMS["chinchilla"])
+    res = scaling.run(pts, scaling.ScalingRequest("chinchilla", fit=pl.FitOptions(bootstrap=0, refine=8)))
+    assert len(res.warnings) == 1 and "alpha is not identified" in res.warnings[0]
+    assert res.params["alpha"].value >= 0  # exponents are bounded below by 0
 
 
 def test_report_step_writes_result_figures_and_verdicts(tmp_path):

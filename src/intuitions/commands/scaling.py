@@ -140,6 +140,8 @@ def _print(res) -> None:
     con.print(f"objective {f.objective:.6g} · R²(log) {f.r2_log:.4f} · RMSE(log) {f.rmse_log:.4f} · "
               f"{f.n_starts} starts, best {f.n_refined} refined · {f.bootstrap_ok}/{s['bootstrap']} bootstrap refits · "
               f"δ={s['delta']:g} seed={s['seed']}")
+    for w in res.warnings:
+        con.print(f"[yellow]warning:[/yellow] {w}")
     if res.predictions:
         members = any(p.member for p in res.predictions)
         t = Table(*(["member"] if members else []), "N", "D", "actual", "predicted (95% PI)", "error")

@@ -232,6 +232,7 @@ class ScalingResult:
     predictions: list[PointPrediction]
     compute_optimal: list[pl.Optimum]
     settings: dict
+    warnings: list[str]  # e.g. an axis with too few distinct values to identify its exponent
     points: dict  # every row, with held_out flags: figures re-render from this
     bootstrap_theta: list[list[float]]  # [e=log E, log A, alpha, ...] per refit
 
@@ -290,7 +291,18 @@ def run(pts: Points, req: ScalingRequest, progress=None) -> ScalingResult:
               "member": pts.member, "held_out": held}
     return ScalingResult(pts.source, form.name, form.formula, len(pts), len(train), len(test),
                          pl.parameters(f), stats, preds, pl.compute_optimal(f, budgets), settings,
-                         points, f.boot_thetas.tolist())
+                         identification(form, train), points, f.boot_thetas.tolist())
+
+
+def identification(form: pl.Form, train: Points) -> list[str]:
+    """What the data cannot pin down. E + A·N^-alpha needs N at three or more values at least;
+    the bootstrap cannot flag this itself (its warm-started refits sit still)."""
+    out = []
+    for var, exp_name in zip(form.variables, form.exponents):
+        k = len(np.unique(getattr(train, var)))
+        if k < 3:
+            out.append(f"{var} takes only {k} distinct value(s) in the fitted points: {exp_name} is not identified")
+    return out
 
 
 # ---------------------------------------------------------------- main-job step
@@ -348,7 +360,7 @@ def verdicts(saved: dict) -> list[Verdict]:
             f"lies inside the 95% prediction interval and that interval's half-width is ≤ {width:.0%} of the "
             f"prediction. Not supported at this scale if the error exceeds {thr:.0%} and the actual loss lies "
             f"outside the interval. Inconclusive otherwise (too few points to fit, nothing held out, no "
-            f"interval, or an interval too wide to mean anything).")
+            f"interval, an axis with fewer than 3 distinct values, or an interval too wide to mean anything).")
     out = []
     for name, res in saved.get("result", {}).get("sources", {}).items():
         out.append(_verdict(name, res, thr, width, rule))
@@ -360,6 +372,8 @@ def verdicts(saved: dict) -> list[Verdict]:
 def _verdict(name: str, res: dict, thr: float, width: float, rule: str) -> Verdict:
     if res.get("status") == "skipped":
         return Verdict(4, INCONCLUSIVE, rule, f"{name}: not fitted ({res.get('reason')})")
+    if res.get("warnings"):
+        return Verdict(4, INCONCLUSIVE, rule, f"{name}: " + "; ".join(res["warnings"]))
     preds = res.get("predictions") or []
     if not preds:
         return Verdict(4, INCONCLUSIVE, rule, f"{name}: no run was held out")

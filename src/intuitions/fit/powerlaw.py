@@ -144,8 +144,15 @@ def objective_grad(theta: np.ndarray, X: np.ndarray, y: np.ndarray, w: np.ndarra
     return float(w @ (c * (r - 0.5 * c))), grad
 
 
+def bounds(n_params: int) -> list[tuple[float | None, float | None]]:
+    """Exponents >= 0: a law whose loss grows with size is no scaling law (unbounded, a
+    two-member ladder fitted alpha = -62). Logs of E and the coefficients stay free."""
+    return [(None, None)] + [(None, None), (0.0, None)] * ((n_params - 1) // 2)
+
+
 def lbfgs(theta0: np.ndarray, X: np.ndarray, y: np.ndarray, w: np.ndarray, opts: FitOptions):
     return minimize(objective_grad, theta0, args=(X, y, w, opts.delta), jac=True, method="L-BFGS-B",
+                    bounds=bounds(len(theta0)),
                     options={"maxiter": opts.maxiter, "ftol": opts.ftol, "gtol": opts.gtol})
 
 
