@@ -17,6 +17,10 @@ EMERGENT_COLOUR = "#c0392b"
 PLAIN_COLOUR = "#2c3e50"
 
 
+def _source(a: dict) -> str:
+    return Path(a["source"]).name if "/" in a["source"] else a["source"]
+
+
 def _label(t: dict) -> str:
     return f"{t['family']}/{t['task']}" if t.get("family") else t["task"]
 
@@ -47,6 +51,10 @@ def _draw_series(ax, m: dict, colour: str, show_fit: bool = True) -> None:
         ax.axhline(m["chance"], color="#7f8c8d", ls="--", lw=0.8, label="chance")
     if m.get("emergence_scale") is not None:
         ax.axvline(m["emergence_scale"], color=EMERGENT_COLOUR, ls=":", lw=0.9, label="emergence scale")
+    # Keep the axis on the data: an interval reaching 175% accuracy would flatten every point.
+    ref = [v for v in list(y) + [m.get("chance")] if v is not None and math.isfinite(v)]
+    pad = 0.15 * (max(ref) - min(ref) or 1.0)
+    ax.set_ylim(min(ref) - pad, max(ref) + pad)
     ex = m.get("extrapolation")
     if show_fit and ex:
         sign = 1.0 if m["higher_is_better"] else -1.0
@@ -74,7 +82,7 @@ def grid(a: dict, out: Path, name: str = "emergence_grid") -> Path | None:
         ax = flat.pop(0)
         ax.plot(ol["scales"], ol["values"], "o-", color="#16a085", ms=3.5)
         _log_x(ax)
-        ax.set_title(f"overall loss ({'smooth' if ol['smooth'] else 'not smooth'})", fontsize=8)
+        ax.set_title(f"{ol['source']} ({'smooth' if ol['smooth'] else 'not smooth'})", fontsize=8)
     for ax, t in zip(flat, tasks):
         colour = EMERGENT_COLOUR if t["emergent"] else PLAIN_COLOUR
         _draw_series(ax, _metric(t, t["metric"]), colour)
@@ -82,7 +90,7 @@ def grid(a: dict, out: Path, name: str = "emergence_grid") -> Path | None:
         ax.set_ylabel(t["metric"], fontsize=7)
     for ax in flat[len(tasks):]:
         ax.axis("off")
-    fig.suptitle(f"{a['source']}: metric vs scale (log x)", fontsize=9)
+    fig.suptitle(f"{_source(a)}: metric vs scale (log x)", fontsize=9)
     return figures.save(fig, out, name)
 
 
@@ -110,7 +118,7 @@ def scatter(a: dict, out: Path, name: str = "emergence_scatter") -> Path | None:
     ax.set_yscale("symlog")
     ax.set_xlabel("linearity  I / sqrt(mean z²)")
     ax.set_ylabel("breakthroughness  I / sqrt(median z²)  (▲ = infinite)")
-    ax.set_title(f"{a['source']}: red = called emergent", fontsize=9)
+    ax.set_title(f"{_source(a)}: red = called emergent", fontsize=9)
     ax.legend(fontsize=7, loc="lower right")
     return figures.save(fig, out, name)
 
@@ -135,7 +143,7 @@ def mirage(a: dict, out: Path, name: str = "emergence_metrics") -> Path | None:
             m = _metric(t, conts[c])
             _draw_series(ax, m, EMERGENT_COLOUR if m["jump"] else "#16a085", show_fit=False)
             ax.set_title(f"{m['metric']} ({'jumps' if m['jump'] else 'no jump'})", fontsize=8)
-    fig.suptitle(f"{a['source']}: discontinuous (left) vs continuous metrics", fontsize=9)
+    fig.suptitle(f"{_source(a)}: discontinuous (left) vs continuous", fontsize=9)
     return figures.save(fig, out, name)
 
 
