@@ -217,6 +217,7 @@ class FitStats:
     n_refined: int
     bootstrap_ok: int  # refits that converged to finite values, of settings.bootstrap
     residuals_log: list[float]
+    scatter_kind: str  # which residuals widen the prediction intervals
 
 
 @dataclass(frozen=True)
@@ -280,7 +281,7 @@ def run(pts: Points, req: ScalingRequest, progress=None) -> ScalingResult:
     budgets = req.budgets or tuple(float(np.nanmax(6 * pts.params * pts.tokens)) * m for m in (1, 10, 100))
     budgets = tuple(b for b in budgets if np.isfinite(b))
     stats = FitStats(f.objective, f.r2_log, float(np.sqrt(np.mean(f.residuals ** 2))), f.converged,
-                     f.n_starts, f.n_refined, len(f.boot_thetas), f.residuals.tolist())
+                     f.n_starts, f.n_refined, len(f.boot_thetas), f.residuals.tolist(), f.scatter_kind)
     o = req.fit
     settings = {"delta": o.delta, "n_starts": f.n_starts, "refine": o.refine, "bootstrap": o.bootstrap,
                 "bootstrap_start": "warm, from the best fit",

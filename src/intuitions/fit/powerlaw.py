@@ -168,6 +168,8 @@ class Fit:
     n_starts: int
     n_refined: int
     residuals: np.ndarray  # log L_hat - log L at the fitted points
+    scatter: np.ndarray  # honest out-of-sample log residuals, for prediction intervals
+    scatter_kind: str
     r2_log: float
     boot_thetas: np.ndarray  # [B, P]; rows that failed to fit are dropped
     boot_requested: int
@@ -252,6 +254,23 @@ def bootstrap(X: np.ndarray, y: np.ndarray, theta: np.ndarray, opts: FitOptions,
     return np.array(out, float).reshape(-1, len(theta))
 
 
+@_one_blas_thread
+def scatter(X: np.ndarray, y: np.ndarray, theta: np.ndarray, opts: FitOptions) -> tuple[np.ndarray, str]:
+    """How far a new run lands from the law. In-sample residuals understate it, badly when
+    points barely outnumber parameters (a Huber/L1 fit then passes through most of them), so:
+    with n >= 4P, residuals × sqrt(n/(n-P)); below that, leave-one-out residuals."""
+    n, p = len(y), len(theta)
+    resid = log_predict(theta, X) - y
+    if n >= 4 * p:
+        return resid * np.sqrt(n / (n - p)), "in-sample residuals × sqrt(n/(n-P))"
+    out = np.empty(n)
+    for i in range(n):
+        keep = np.arange(n) != i
+        res = lbfgs(theta, X[keep], y[keep], np.ones(n - 1), opts)
+        out[i] = log_predict(res.x, X[i:i + 1])[0] - y[i]
+    return out, "leave-one-out residuals"
+
+
 def fit(form: Form, columns: dict[str, np.ndarray], loss: np.ndarray,
         opts: FitOptions = FitOptions(), progress: Callable[[int], None] | None = None) -> Fit:
     X = features(form, columns)
@@ -263,7 +282,8 @@ def fit(form: Form, columns: dict[str, np.ndarray], loss: np.ndarray,
     ss_tot = float(((y - y.mean()) ** 2).sum())
     r2 = 1.0 - float((resid ** 2).sum()) / ss_tot if ss_tot > 0 else float("nan")
     boots = bootstrap(X, y, theta, opts, progress) if opts.bootstrap > 0 else np.empty((0, len(theta)))
-    return Fit(form, theta, float(best.fun), bool(best.success), n_starts, n_refined, resid, r2,
+    sc, kind = scatter(X, y, theta, opts)
+    return Fit(form, theta, float(best.fun), bool(best.success), n_starts, n_refined, resid, sc, kind, r2,
                boots, opts.bootstrap, opts)
 
 
@@ -300,8 +320,8 @@ class Prediction:
 
 def predict(f: Fit, columns: dict[str, np.ndarray], seed: int = 0) -> list[Prediction]:
     """Predicted loss at new points. The CI covers the law's uncertainty (refits); the
-    prediction interval adds one resampled log-residual per refit, since a single run
-    scatters around the law as the fitted runs did."""
+    prediction interval adds one resampled out-of-sample residual (`scatter`) per refit,
+    since a single run scatters around the law as the fitted runs did."""
     X = features(f.form, columns)
     centre = np.exp(log_predict(f.theta, X))
     if len(f.boot_thetas) < 2:
@@ -309,7 +329,7 @@ def predict(f: Fit, columns: dict[str, np.ndarray], seed: int = 0) -> list[Predi
                 for c in centre]
     logb = log_predict(f.boot_thetas, X)  # [B, m]
     rng = np.random.default_rng(f.options.seed + 1)
-    noise = rng.choice(f.residuals, size=logb.shape, replace=True)
+    noise = rng.choice(f.scatter, size=logb.shape, replace=True)
     q = [(1 - f.options.level) / 2, (1 + f.options.level) / 2]
     lo, hi = np.quantile(np.exp(logb), q, axis=0)
     plo, phi = np.quantile(np.exp(logb - noise), q, axis=0)
