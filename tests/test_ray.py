@@ -38,9 +38,10 @@ def _square(x, progress=None):
 
 
 def test_run_keeps_order_relays_progress_and_reraises_user_errors(ray_local):
-    seen = []
-    assert run(_square, [3, 1, 2], lambda *a: seen.append(a), resources=TaskResources(num_cpus=0.5)) == [9, 1, 4]
-    assert sorted(a[1] for a in seen) == [1, 2, 3]
+    seen, finished = [], []
+    out = run(_square, [3, 1, 2], lambda *a: seen.append(a), finished.append, resources=TaskResources(num_cpus=0.5))
+    assert out == [9, 1, 4]
+    assert sorted(a[1] for a in seen) == [1, 2, 3] and sorted(finished) == [1, 2, 3]
     with pytest.raises(UserError, match="negative -1"):
         run(_square, [2, -1], resources=TaskResources(num_cpus=0.5))
 

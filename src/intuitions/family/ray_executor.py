@@ -125,9 +125,10 @@ def _drain(queue, progress) -> None:
         progress(*args)
 
 
-def run(fn: Callable, configs: Sequence, progress=None, address: str | None = None,
+def run(fn: Callable, configs: Sequence, progress=None, on_done=None, address: str | None = None,
         resources: TaskResources | None = None) -> list:
-    """Run fn(cfg, progress) for every config as Ray tasks; return results in config order."""
+    """Run fn(cfg, progress) for every config as Ray tasks; return results in config order.
+    `on_done(cfg)` is called on the driver as each task finishes (e.g. to update tables)."""
     if not configs:
         return []
     ray = ensure_ray(address)
@@ -139,12 +140,17 @@ def run(fn: Callable, configs: Sequence, progress=None, address: str | None = No
     relay = _QueueProgress(queue) if queue is not None else None
     env = {"env_vars": driver_env()}
     refs = [task.options(**res.options(cfg), runtime_env=env).remote(cfg, relay) for cfg in configs]
+    cfg_of = {ref: cfg for ref, cfg in zip(refs, configs)}
     pending = list(refs)
     try:
         while pending:
-            _, pending = ray.wait(pending, num_returns=1, timeout=0.5)
+            done, pending = ray.wait(pending, num_returns=1, timeout=0.5)
             if queue is not None:
                 _drain(queue, progress)
+            for ref in done:
+                ray.get(ref)  # a failed member fails the run here, with its own error
+                if on_done:
+                    on_done(cfg_of[ref])
         out = ray.get(refs)
     except ray.exceptions.RayTaskError as e:
         cause = getattr(e, "cause", None)
@@ -156,6 +162,6 @@ def run(fn: Callable, configs: Sequence, progress=None, address: str | None = No
     return out
 
 
-def executor(fn: Callable, configs: Sequence, progress=None) -> list:
+def executor(fn: Callable, configs: Sequence, progress=None, on_done=None) -> list:
     """The `ray` entry of intuitions.family.executors."""
-    return run(fn, configs, progress)
+    return run(fn, configs, progress, on_done)
