@@ -20,7 +20,7 @@ def ladder(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("INTUITIONS_HOME", str(home))
     try:
-        proot = train_ladder("smoke", root=home / "family", threads=1)
+        proot = train_ladder("smoke", root=home / "family", executor="serial", threads=1)
     finally:
         mp.undo()
     return proot
@@ -200,15 +200,15 @@ def test_heads_always_divide_the_width():
 
 
 @pytest.mark.slow
-def test_pool_executor_matches_local(tmp_path, ladder):
-    """Two one-thread worker processes train the same weights as the local loop."""
+def test_local_process_pool_matches_serial(tmp_path, ladder):
+    """Worker processes (the default executor) train the same weights as the in-process loop."""
     from safetensors.torch import load_file
 
-    from intuitions.family.executors import pool
+    from intuitions.family.executors import local
 
     cfg = dataclasses.replace(_cfg(tmp_path, "p"), branch_steps=(), checkpoint_steps=())
     seen = []
-    (out,) = pool(__import__("intuitions.family", fromlist=["train_member"]).train_member, [cfg],
+    (out,) = local(__import__("intuitions.family", fromlist=["train_member"]).train_member, [cfg],
                   progress=lambda *a: seen.append(a), on_done=lambda c: seen.append(("done", c.member)))
     a, b = load_file(out / "model.safetensors"), load_file(ladder / "L1W16" / "model.safetensors")
     assert all(np.array_equal(a[k].numpy(), b[k].numpy()) for k in a)

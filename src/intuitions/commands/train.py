@@ -36,10 +36,10 @@ def _sizes(text: str) -> list[tuple[int, int]]:
 def train(
     preset: Annotated[str, typer.Option("--preset", help="smoke | quick | full")] = "quick",
     out: Annotated[Optional[Path], typer.Option("--out", help="Ladder root (default: INTUITIONS_FAMILY_DIR or INTUITIONS_HOME/family).")] = None,
-    executor: Annotated[str, typer.Option("--executor", help="How members are run: local (one at a time) or pool (two one-thread workers).")] = "local",
+    executor: Annotated[str, typer.Option("--executor", help="local: one worker process per CPU (per --threads CPUs); serial: one member at a time in this process; ray: Ray tasks.")] = "local",
     seed: Annotated[int, typer.Option("--seed", help="Training seed (initialisation and batches).")] = 0,
     world_seed: Annotated[int, typer.Option("--world-seed", help="Seed of the world the ladder learns.")] = 0,
-    threads: Annotated[int, typer.Option("--threads", help="Torch threads per member.")] = 2,
+    threads: Annotated[int, typer.Option("--threads", help="Torch threads per member (tiny models gain little from a second).")] = 1,
     sizes: Annotated[Optional[str], typer.Option("--sizes", help="Replace the preset's members: LAYERSxWIDTH,... (e.g. 1x32,2x64).")] = None,
     steps: Annotated[Optional[int], typer.Option("--steps", help="With --sizes: optimiser steps per member (default: the preset's).")] = None,
 ) -> None:

@@ -42,7 +42,7 @@ def ensure_world(seed: int, n_docs: int) -> Path:
     return build(seed, d, n_docs)
 
 
-def plan(p: Preset, root: Path, world_dir: Path, seed: int = 0, world_seed: int = 0, threads: int = 2) -> list[TrainConfig]:
+def plan(p: Preset, root: Path, world_dir: Path, seed: int = 0, world_seed: int = 0, threads: int = 1) -> list[TrainConfig]:
     out = []
     for m in p.members:
         if m.layers <= 0 or m.width <= 0 or m.steps <= 0 or any(b <= 0 or b >= m.steps for b in m.branch_steps):
@@ -62,7 +62,7 @@ def plan(p: Preset, root: Path, world_dir: Path, seed: int = 0, world_seed: int 
 
 
 def train_ladder(preset: str, root: Path | None = None, executor: str = "local", seed: int = 0,
-                 world_seed: int = 0, threads: int = 2, progress=None, on_start=None) -> Path:
+                 world_seed: int = 0, threads: int = 1, progress=None, on_start=None) -> Path:
     """Train every unfinished member of `preset`; returns <root>/<preset>."""
     p = get(preset)
     run = executors.get(executor)

@@ -1,12 +1,17 @@
 """Ladder presets. Sizes are (layers, width); every member of a preset sees the same world,
 batch shape and schedule shape, so loss differences come from size and token budget.
 
-Why `quick` is shaped this way (measured on a quiet 2-core slot, see the issue report and
-benchmarks/train_throughput.py): at 8x128 tokens per step a step costs 15 ms for L1W32 and
-64 ms for L3W96 (2 threads); a ladder L1W32..L3W96 at 3000 steps ran ~8.5 minutes, too
-long, so `quick` uses L1W24..L3W72 (27x non-embedding parameters) at 2000 steps, about
-5.5 minutes with the world build. In that sweep, at equal tokens, batch 16x128 beat 8x128
-for members from L2W32 up but not for L1W24, and 4x128 for 3000 steps was worst of all.
+Why `quick` is shaped this way (measured on a quiet 2-core slot of an Intel Xeon, whose
+small-model training speed matched this project's 2-core machine: 1x32 at 16x128 ran
+78k tok/s on both; benchmarks/train_throughput.py):
+- a step of 8x128 costs 15 ms for L1W32 and 64 ms for L3W96; L1W32..L3W96 at 3000 steps
+  ran ~8.5 minutes one member at a time: too long. `quick` uses L1W24..L3W72 (27x
+  non-embedding parameters).
+- tiny models hardly use a second thread: two one-thread processes trained 1.6-2.3x the
+  tokens/s of one two-thread process, so members train in parallel, one per core.
+- at equal tokens, batch 16x128 beat 8x128 for members from L2W32 up (L2W48: held-out
+  loss 0.833 vs 0.877 after 3.1M tokens), and 4x128 for 3000 steps was worst of all.
+So: 16x128 for 1600 steps (3.3M tokens, ~1.8 passes over the world), two workers.
 """
 
 from __future__ import annotations
@@ -69,9 +74,9 @@ PRESETS: dict[str, Preset] = {
                warmup=5, n_checkpoints=2, eval_docs_per_task=2, eval_items_per_task=4,
                checkpoint_eval_docs_per_task=1, checkpoint_eval_items_per_task=2, resume_every=10),
         Preset("quick", "the default: five sizes (27x non-embedding params), about six minutes on 2 quiet cores",
-               world_docs=60_000, seq_len=128, batch_size=8,
-               members=(MemberSpec(1, 24, 2000, (500, 1000)), MemberSpec(2, 32, 2000), MemberSpec(2, 48, 2000, (500, 1000)),
-                        MemberSpec(3, 56, 2000), MemberSpec(3, 72, 2000))),
+               world_docs=60_000, seq_len=128, batch_size=16,
+               members=(MemberSpec(1, 24, 1600, (400, 800)), MemberSpec(2, 32, 1600), MemberSpec(2, 48, 1600, (400, 800)),
+                        MemberSpec(3, 56, 1600), MemberSpec(3, 72, 1600))),
         Preset("full", "about an hour: six sizes (124x) with a data axis on three of them",
                world_docs=300_000, seq_len=256, batch_size=8,
                members=(MemberSpec(1, 32, 3000, (750, 1500)), MemberSpec(2, 48, 3000),

@@ -60,7 +60,7 @@ class TrainConfig:
     checkpoint_eval_docs_per_task: int  # intermediate checkpoints: smaller, they are many
     checkpoint_eval_items_per_task: int
     resume_every: int
-    threads: int = 2
+    threads: int = 1
     log_every: int = 50
     stop_after: int | None = None  # tests: return after this many steps, as if killed
 
