@@ -82,28 +82,19 @@ def _loss_vs_x(saved, form, pts, held, theta, boots, level, out, prefix) -> Path
         ax.scatter(x[held], pts["loss"][held], s=40, marker="D", edgecolors="red", linewidths=1.2,
                    zorder=4, label="held out", **hk)
     ax.axvline(fit_max, color="grey", ls=":", lw=1)
-    ax.set(xscale="log", yscale="log", xlabel=LABEL[var], ylabel="loss",
+    ax.set(xscale="log", xlabel=LABEL[var], ylabel="loss",
            title=f"{form.formula}  (dashed: extrapolation, band: {level:.0%} bootstrap)")
     ax.title.set_fontsize(8)
-    _plain_y(ax)
     if colour_d:
         fig.colorbar(sc, ax=ax, label="tokens D")
     ax.legend(fontsize=7)
     return save(fig, out, f"{prefix}loss_vs_{var}")
 
 
-def _plain_y(ax) -> None:
-    """Losses span less than a decade: label the log axis with plain numbers."""
-    from matplotlib.ticker import NullFormatter, ScalarFormatter
-
-    ax.yaxis.set_major_formatter(ScalarFormatter())
-    ax.yaxis.set_minor_formatter(NullFormatter())
-
-
 def _isoflop(form, pts, theta, boots, level, out, prefix) -> Path:
     fig, axs = new(w=5.6, h=3.8)
     ax = axs[0, 0]
-    c = pts["compute"]
+    c = 6 * pts["params"] * pts["tokens"]  # the units the closed-form optimum assumes
     budgets = np.geomspace(np.nanmin(c), np.nanmax(c), 5)
     norm = LogNorm(budgets[0], budgets[-1] * 1.0001)
     import matplotlib.cm as cm
@@ -123,7 +114,7 @@ def _isoflop(form, pts, theta, boots, level, out, prefix) -> Path:
     ax.scatter(pts["params"], pts["loss"], c=c, cmap="plasma", norm=norm, s=8, alpha=0.7, zorder=3)
     lo_y, hi_y = np.nanmin(pts["loss"]), np.nanmax(pts["loss"])
     ax.set(xscale="log", ylim=(lo_y * 0.95, hi_y * 1.05), xlabel="parameters N", ylabel="loss",
-           title="iso-FLOP curves of the fitted L(N,D); ★ = compute-optimal N*(C)")
+           title="iso-FLOP curves (C = 6ND) of the fitted L(N,D); ★ = compute-optimal N*(C)")
     ax.title.set_fontsize(8)
     ax.legend(fontsize=6, ncol=2)
     return save(fig, out, f"{prefix}isoflop")
