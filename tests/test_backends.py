@@ -249,9 +249,9 @@ def test_openai_names_an_unknown_model_and_an_unreachable_server(tiny_scorer, ti
 def test_server_dying_mid_run_keeps_finished_batches_in_the_cache(tiny_scorer, tiny_model_dir, ref_scores, tmp_path):
     ids, want = ref_scores
     cache = ScoreCache(tmp_path / "scores.sqlite")
-    # The probe (a refused batch, then 2 single prompts) and the first 2 scoring requests
-    # are answered, then the server stops answering.
-    with RefServer(tiny_scorer, bug="no_batch", die_after=5) as srv:
+    # The probe (a batch refused twice, with and without token-id echo, then 2 single
+    # prompts) and the first 2 scoring requests are answered; then the server goes silent.
+    with RefServer(tiny_scorer, bug="no_batch", die_after=6) as srv:
         sc = CachedScorer(_scorer(srv, tiny_model_dir, concurrent=1, retries=1), cache, batch_size=2)
         with pytest.raises(ServerError) as e:
             sc.score(ids)

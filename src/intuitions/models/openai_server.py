@@ -241,6 +241,7 @@ class OpenAIScorer:
             "prefix": tokenizer.prefix_id, "window": self.window, "stride": self.stride,
         }, sort_keys=True).encode()).hexdigest()[:24]
         self.mode: str | None = None  # negotiated on the first score()
+        self.ask_ids = True  # ask for token ids in the echo (vLLM); dropped if refused
 
     # -- construction helpers --------------------------------------------------------------
     def _fail(self, what: str, err: Exception) -> ServerError:
@@ -332,10 +333,11 @@ class OpenAIScorer:
             prompt = prompts
         if mode != "ids-batch":
             prompt = prompt[0]
-        return {"model": self.spec.model, "prompt": prompt, "echo": True, "logprobs": 1,
-                "max_tokens": 1, "temperature": 0,
-                # vLLM: echo token ids instead of text, so alignment is exact
-                "return_tokens_as_token_ids": True}
+        body = {"model": self.spec.model, "prompt": prompt, "echo": True, "logprobs": 1,
+                "max_tokens": 1, "temperature": 0}
+        if self.ask_ids:  # vLLM: echo token ids instead of text, so alignment is exact
+            body["return_tokens_as_token_ids"] = True
+        return body
 
     def _echoes(self, prompts: list[list[int]], mode: str) -> list[Echo]:
         resp = self.http.request("/completions", self._body(prompts, mode))
@@ -377,7 +379,8 @@ class OpenAIScorer:
         echo is aligned and causal before trusting a single score from it."""
         probes = self._probe_prompts()
         refusals = []
-        for mode in MODES:
+        for mode, ask_ids in ((m, a) for m in MODES for a in (True, False)):
+            self.ask_ids = ask_ids  # a strict server may refuse the field it does not know
             try:
                 if mode == "ids-batch":
                     echoes = self._echoes(probes, mode)
