@@ -98,7 +98,7 @@ class RefServer:
         if isinstance(prompt, str) or (prompt and isinstance(prompt[0], int)):
             prompt = [prompt]
         if self.bug in ("no_batch", "text_only") and len(prompt) > 1:
-            return 400, {"error": {"message": "only one prompt per request"}}
+            return 500, {"error": {"message": "AssertionError"}}  # llama-cpp-python asserts
         if self.bug == "text_only" and not isinstance(prompt[0], str):
             return 422, {"detail": [{"msg": "prompt must be a string"}]}
         choices = []
@@ -249,9 +249,10 @@ def test_openai_names_an_unknown_model_and_an_unreachable_server(tiny_scorer, ti
 def test_server_dying_mid_run_keeps_finished_batches_in_the_cache(tiny_scorer, tiny_model_dir, ref_scores, tmp_path):
     ids, want = ref_scores
     cache = ScoreCache(tmp_path / "scores.sqlite")
-    # The probe (a batch refused twice, with and without token-id echo, then 2 single
-    # prompts) and the first 2 scoring requests are answered; then the server goes silent.
-    with RefServer(tiny_scorer, bug="no_batch", die_after=6) as srv:
+    # The probe (a batch that fails with HTTP 500, tried twice with and twice without
+    # token-id echo, then 2 single prompts) and the first 2 scoring requests are answered;
+    # then the server goes silent.
+    with RefServer(tiny_scorer, bug="no_batch", die_after=8) as srv:
         sc = CachedScorer(_scorer(srv, tiny_model_dir, concurrent=1, retries=1), cache, batch_size=2)
         with pytest.raises(ServerError) as e:
             sc.score(ids)

@@ -107,6 +107,10 @@ class Rejected(Exception):
 class Unreachable(Exception):
     """Connection refused/reset, timeout, 429 or 5xx after every retry."""
 
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status  # the last HTTP status; None when nothing answered
+
 
 def _server_message(body: bytes) -> str:
     text = body.decode("utf-8", "replace")
@@ -129,7 +133,7 @@ class HttpTransport:
 
     def request(self, path: str, body: dict | None = None) -> dict:
         data = None if body is None else json.dumps(body).encode()
-        last = ""
+        last, status = "", None
         for attempt in range(self.retries + 1):
             if attempt:
                 time.sleep(min(self.backoff * 2 ** (attempt - 1), 10.0))
@@ -144,13 +148,13 @@ class HttpTransport:
                 msg = _server_message(e.read())
                 if e.code != 429 and e.code < 500:
                     raise Rejected(e.code, msg) from None
-                last = f"HTTP {e.code}: {msg}"
+                last, status = f"HTTP {e.code}: {msg}", e.code
             except (urllib.error.URLError, OSError) as e:  # refused, reset, timeout
-                last = str(getattr(e, "reason", e)) or type(e).__name__
+                last, status = str(getattr(e, "reason", e)) or type(e).__name__, None
             except ValueError:
                 raise Rejected(200, "the server's answer is not JSON") from None
         tries = self.retries + 1
-        raise Unreachable(f"{last} (after {tries} {'try' if tries == 1 else 'tries'})")
+        raise Unreachable(f"{last} (after {tries} {'try' if tries == 1 else 'tries'})", status)
 
 
 # -- parsing one echoed choice ------------------------------------------------------------
@@ -390,7 +394,12 @@ class OpenAIScorer:
                 refusals.append(f"{mode}: {e}")
                 continue
             except Unreachable as e:
-                raise self._fail("is unreachable", e) from None
+                if e.status is None:
+                    raise self._fail("is unreachable", e) from None
+                # A server that crashes on a form it does not take (llama-cpp-python asserts
+                # on a batch: HTTP 500) has refused that form, not failed.
+                refusals.append(f"{mode}: {e}")
+                continue
             except ServerError as e:
                 raise ServerError(f"server {self.spec.base_url} (model {self.spec.model}): {e}") from None
             try:
