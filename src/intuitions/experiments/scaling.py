@@ -311,7 +311,12 @@ def identification(form: pl.Form, train: Points) -> list[str]:
 
 def report_step(ctx) -> None:
     """Fit L(N,D) on the ladder, predicting its largest member; also fit an external table
-    (e.g. Epoch's Chinchilla points) when `options.table` names one."""
+    (e.g. Epoch's Chinchilla points) when `options.table` names one.
+
+    Options (run.toml): bootstrap (1000), delta (1e-3), refine (64), holdout (1 member),
+    params_col ("non_embedding_params"), kinds (["final", "branch"]); for the table:
+    table, exclude_col, params_col_table, tokens_col, loss_col, flops_col, table_holdout (0),
+    table_holdout_by ("compute"); for the verdict: max_rel_error (0.05), max_pi_halfwidth (0.10)."""
     from intuitions.results import write_result
 
     o = ctx.options
