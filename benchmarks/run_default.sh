@@ -35,5 +35,5 @@ timed() {  # timed LABEL: runs `intuitions run`, prints the wall time and the lo
 echo "intuitions run --preset $PRESET on $(nproc) cores ($(uname -m)); home $INTUITIONS_HOME"
 timed cold
 timed warm
-tail -n 2 "$WORK/warm.err" | head -n 1 | sed 's/^/  warm run: /'
+grep -h "steps (" "$WORK/cold.err" "$WORK/warm.err" | sed "s/^/  /" || true
 printf '{"preset": "%s", "cold_s": %s, "warm_s": %s, "cores": %s}\n' "$PRESET" "$cold_s" "$warm_s" "$(nproc)"

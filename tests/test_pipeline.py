@@ -260,6 +260,11 @@ def test_smoke_run_end_to_end(tmp_path):
     assert {v["intuition"] for v in doc["verdicts"]} == {1, 2, 3, 4, 5, 6}
     html = (out / "report.html").read_text()
     assert all(f'id="i{k}"' in html for k in range(1, 7))
+    ko = (out / "report.ko.html").read_text()
+    from intuitions.report import i18n
+
+    assert i18n.UI["ko"]["untranslated"] not in ko, (
+        "a verdict rule's wording changed: add its Korean template to intuitions/report/i18n.RULES_KO")
     r2 = subprocess.run([sys.executable, "-m", "intuitions.cli", "run", "--preset", "smoke", "--out", str(out),
                          "--no-progress"], env=env, capture_output=True, text=True, timeout=300)
     assert r2.returncode == 0 and "6 steps (6 cached)" in r2.stderr
