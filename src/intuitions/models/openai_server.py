@@ -193,6 +193,8 @@ def align(echo: Echo, ids: Sequence[int], piece: Callable[[int], str], prefix_id
     else:
         got = [_norm(t) for t in echo.tokens]
         ours = [_norm(piece(i)) for i in ids]
+        if ids and ids[0] == prefix_id and got and got[0] == "":
+            ours[0] = ""  # a server may render our BOS as empty text
         same = lambda off: got[: len(ids) - off] == ours[off:]
     if len(echo.tokens) >= len(ids) and same(0):
         return 0
