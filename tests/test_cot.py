@@ -353,3 +353,13 @@ def test_smollm2_conditions_run(smollm2_scorer):
     r = cot.run(["smollm2-135m"], cfg, lambda _: smollm2_scorer).runs[0]
     assert len(r.items) == 2 and all(np.isfinite(list(it.surprisal.values())).all() for it in r.items)
     assert r.items[0].rationale_tokens == r.items[0].filler_tokens
+
+
+def test_teacher_forced_greedy_flag_agrees_with_generation(scorer):
+    for ctx in ["The cat", "What is 3 + 4?", "One, two", "Input: a dull"]:
+        g = scorer.generate([ctx], 4)[0]
+        ids = tokenize(scorer, [g], add_prefix=False)[0]
+        ans, end = scorer.tokenizer.decode(ids[:2]), scorer.tokenizer.decode(ids[2:3])
+        sur, greedy = cot.answer_scores(scorer, [ctx, ctx], [ans, ans + "x"], end)
+        assert greedy == [True, False]
+        assert 0 <= sur[0] < sur[1]

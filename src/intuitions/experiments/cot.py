@@ -9,9 +9,11 @@ the ladder), each problem is put to a model under these conditions:
     cot       question -> the model's own greedy chain of thought -> answer (extracted)
     mc_*      multiple choice by option log-likelihood, without / with the worked solution
 
-Answer surprisal (nats, summed over the answer's tokens, `score_continuations`) is measured
-for direct, given and filler; accuracy (exact match) for every condition, the first three by
-short greedy generation. Filler is the control that separates thought from mere length.
+Answer surprisal (nats, summed over the answer's tokens) is measured for direct, given and
+filler; accuracy (exact match) for every condition: for those three from the same
+teacher-forced pass (would greedy decoding write exactly the answer and end its line?), for
+cot by generating and extracting the answer. Filler is the control that separates thought
+from mere length.
 """
 
 from __future__ import annotations
@@ -24,7 +26,11 @@ from typing import Callable, Sequence
 import numpy as np
 
 from intuitions import problems as pb
-from intuitions.models.base import Scorer, score_continuations, tokenize
+from intuitions.experiments.cot_prompts import (  # noqa: F401  (re-exported: the experiment's vocabulary)
+    REAL, WORLD, PromptFormat, Worked, _from_world, _solved, contexts, filler_text, from_problem, real_items,
+    world_items,
+)
+from intuitions.models.base import Scorer, continuation_ids, score_continuations, tokenize
 from intuitions.stats import Estimate, mean_ci, proportion_ci
 from intuitions.verdict import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED, Verdict
 
@@ -33,35 +39,6 @@ SURPRISAL_CONDITIONS = ("direct", "filler", "given")
 ACCURACY_CONDITIONS = ("direct", "filler", "given", "cot", "mc_direct", "mc_given")
 SURPRISAL_CONTRASTS = (("given", "direct"), ("given", "filler"), ("filler", "direct"))
 ACCURACY_CONTRASTS = (("cot", "direct"), ("mc_given", "mc_direct"))
-FILLER_UNIT = " ."
-
-
-@dataclass(frozen=True)
-class PromptFormat:
-    name: str
-    header: str  # opens the worked solution (and the generated chain of thought)
-    marker: str  # the answer follows it as " <answer>"
-    end: str  # after an answer, before the next demonstration
-    answer_stop: tuple[str, ...]  # ends a short answer generation
-    cot_stop: tuple[str, ...]  # ends a chain-of-thought generation
-
-
-REAL = PromptFormat("qa", "Let's think step by step.\n", "Answer:", "\n\n", ("\n",), ("\n\n", "\nQuestion:"))
-# The world's own format (intuitions.world.arithmetic): what the ladder was trained on.
-WORLD = PromptFormat("world", "work:", "answer:", ".\n", (".", "\n"), (".", "\n\n"))
-
-
-@dataclass(frozen=True)
-class Worked:
-    """One problem as the conditions need it."""
-    steps: int
-    expression: str
-    answer: int
-    question: str  # the question line(s), ending in a newline
-    mc_question: str  # the same with the options listed (== question where none are listed)
-    rationale: str  # the worked solution, after the header, ending in a newline
-    options: tuple[int, ...]
-    correct: int  # index of the answer in options
 
 
 @dataclass(frozen=True)
@@ -132,89 +109,6 @@ class CotResult:
     runs: list[ModelRun]
 
 
-# -- problems ---------------------------------------------------------------------------------
-def from_problem(p: pb.Problem) -> Worked:
-    q = f"Question: {p.question()}\n"
-    return Worked(p.n_steps, p.question()[len("What is "):-1], p.answer, q, q + p.options_text() + "\n",
-                  p.worked_solution(), p.options, p.correct)
-
-
-def real_items(cfg: CotConfig) -> tuple[list[Worked], list[Worked]]:
-    """(demonstrations, test problems). Each step count has its own seeded stream, so
-    asking for more step counts never changes the problems of the others."""
-    spec = lambda s: pb.ProblemSpec(s, cfg.max_operand, cfg.max_value, n_options=cfg.n_options)
-    demo_steps = sorted(cfg.steps)
-    demos = [pb.generate(np.random.default_rng([cfg.seed, 0, i]), spec(demo_steps[i % len(demo_steps)]))
-             for i in range(cfg.shots)]
-    seen = {d.question() for d in demos}
-    items = [from_problem(p) for s in cfg.steps
-             for p in pb.problems(np.random.default_rng([cfg.seed, 1, s]), spec(s), cfg.n, seen)]
-    return [from_problem(d) for d in demos], items
-
-
-def world_items(cfg: CotConfig) -> list[Worked]:
-    """Held-out world problems (never in the ladder's training split), up to n per step."""
-    from intuitions.world import arithmetic_problem
-    from intuitions.world.core import is_heldout
-
-    out = []
-    for s in cfg.steps:
-        rng, got = np.random.default_rng([cfg.seed, 2, s]), {}
-        for _ in range(200 * cfg.n):
-            if len(got) == cfg.n:
-                break
-            p = arithmetic_problem(rng, s)
-            if is_heldout("arithmetic", p.expression):
-                got.setdefault(p.expression, p)
-        out += [_from_world(p, rng, cfg.n_options) for p in got.values()]
-    return out
-
-
-def _from_world(p, rng, k: int) -> Worked:
-    tail = f"\n{p.answer_marker} {p.answer}"
-    if not p.worked_solution.endswith(tail):
-        raise ValueError(f"unexpected world worked solution {p.worked_solution!r}")
-    misses = [v for v in (p.answer + d for d in (1, -1, 10, -10, 2, -2)) if 0 <= v <= 99]
-    picks = [misses[i] for i in rng.choice(len(misses), size=min(k - 1, len(misses)), replace=False)]
-    correct = int(rng.integers(len(picks) + 1))
-    opts = tuple(picks[:correct] + [p.answer] + picks[correct:])
-    q = p.direct_prompt[: -len(p.answer_marker)]
-    return Worked(p.steps, p.expression, p.answer, q, q, p.worked_solution[: -len(tail)] + "\n", opts, correct)
-
-
-# -- prompts ----------------------------------------------------------------------------------
-def _solved(w: Worked, fmt: PromptFormat, middle: str, mc: bool = False) -> str:
-    return (w.mc_question if mc else w.question) + middle + f"{fmt.marker} {w.answer}{fmt.end}"
-
-
-def contexts(w: Worked, demos: Sequence[Worked], fmt: PromptFormat, filler: Callable[[Worked], str]) -> dict[str, str]:
-    """Every condition's context for one problem; each demonstration is in that condition's
-    own format, so the prompt never teaches one format and asks for another."""
-    worked = lambda d: fmt.header + d.rationale
-    pre = lambda middle, mc=False: "".join(_solved(d, fmt, middle(d), mc) for d in demos)
-    return {
-        "direct": pre(lambda d: "") + w.question + fmt.marker,
-        "given": pre(worked) + w.question + worked(w) + fmt.marker,
-        "filler": pre(filler) + w.question + filler(w) + fmt.marker,
-        "cot": pre(worked) + w.question + fmt.header,
-        "mc_direct": pre(lambda d: "", True) + w.mc_question + fmt.marker,
-        "mc_given": pre(worked, True) + w.mc_question + worked(w) + fmt.marker,
-    }
-
-
-def filler_text(scorer: Scorer, n_tokens: int, unit: str = FILLER_UNIT) -> str:
-    """Filler units then a newline, as close to n_tokens tokens as the tokenizer allows.
-    Units are found by bisection (tokenizers that merge units need more of them); a single
-    "." or " " may top it up where a unit is two tokens."""
-    count = lambda text: len(tokenize(scorer, [text], add_prefix=False)[0])
-    lo, hi = 0, max(1, 4 * n_tokens)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        lo, hi = (mid + 1, hi) if count(unit * mid + "\n") < n_tokens else (lo, mid)
-    candidates = [unit * k + pad + "\n" for k in (max(lo - 1, 0), lo) for pad in ("", ".", " ")]
-    return min(candidates, key=lambda t: (abs(count(t) - n_tokens), len(t)))
-
-
 # -- running ----------------------------------------------------------------------------------
 def _generate(scorer: Scorer, prompts: list[str], max_new_tokens: int, stop: tuple[str, ...]) -> list[str]:
     """Backends that take stop strings stop early (much cheaper); the rest are cut here."""
@@ -243,26 +137,23 @@ def run_model(scorer: Scorer, items: Sequence[Worked], demos: Sequence[Worked], 
 
     ctx = [contexts(w, demos, fmt, filler) for w in items]
     answers = [f" {w.answer}" for w in items]
-    progress("answer surprisal")
-    sur = {c: [-s.logprob for s in score_continuations(scorer, [x[c] for x in ctx], answers)]
-           for c in SURPRISAL_CONDITIONS}
+    sur: dict[str, list[float]] = {}
+    correct: dict[str, dict[int, bool | None]] = {}
+    for c in SURPRISAL_CONDITIONS:
+        progress(f"answer surprisal ({c})")
+        sur[c], greedy = answer_scores(scorer, [x[c] for x in ctx], answers, fmt.answer_end)
+        correct[c] = dict(enumerate(greedy))
     progress("multiple choice")
     mc = {c: _choose(scorer, [x[c] for x in ctx], items) for c in ("mc_direct", "mc_given")}
     gen_idx = [i for i, w in enumerate(items) if _rank_in_step(items, i) < (cfg.gen_n or cfg.n)]
-    ans_len = [len(x) for x in tokenize(scorer, answers, add_prefix=False)]
-    correct: dict[str, dict[int, bool]] = {}
-    for c in ("direct", "filler", "given"):
-        progress(f"greedy answers ({c})")
-        texts = _generate(scorer, [ctx[i][c] for i in gen_idx], max(ans_len) + 3, fmt.answer_stop)
-        correct[c] = {i: pb.extract_answer(fmt.marker + t, fmt.marker) == items[i].answer for i, t in zip(gen_idx, texts)}
-    progress("chains of thought")
+    progress(f"chains of thought ({len(gen_idx)})")
     cots = dict(zip(gen_idx, _generate(scorer, [ctx[i]["cot"] for i in gen_idx], cfg.max_new_tokens, fmt.cot_stop)))
     correct["cot"] = {i: pb.extract_answer(t, fmt.marker) == items[i].answer for i, t in cots.items()}
+    ans_len = [len(x) for x in tokenize(scorer, answers, add_prefix=False)]
     fill_len = [len(x) for x in tokenize(scorer, [filler(w) for w in items], add_prefix=False)]
     records = [
         ItemRecord(w.steps, w.expression, w.answer, {c: sur[c][i] for c in SURPRISAL_CONDITIONS},
-                   {**{c: correct[c].get(i) for c in ("direct", "filler", "given", "cot")},
-                    **{c: mc[c][i] for c in mc}},
+                   {**{c: correct[c].get(i) for c in correct}, **{c: mc[c][i] for c in mc}},
                    ans_len[i], worked_len[w], fill_len[i], cots.get(i))
         for i, w in enumerate(items)
     ]
@@ -271,6 +162,19 @@ def run_model(scorer: Scorer, items: Sequence[Worked], demos: Sequence[Worked], 
     cells, contrasts = summarize(records)
     return ModelRun(scorer.name, scorer.fingerprint, kind, _n_params(scorer), fmt.name,
                     [_solved(d, fmt, fmt.header + d.rationale) for d in demos], cells, contrasts, dens, records)
+
+
+def answer_scores(scorer: Scorer, ctxs: list[str], answers: list[str], end: str) -> tuple[list[float], list[bool | None]]:
+    """Per item: the answer tokens' surprisal (nats), and whether greedy decoding writes
+    exactly the answer and then `end` (every one of those tokens the model's argmax), from
+    one teacher-forced pass. Context and answer are tokenized apart, as in
+    `score_continuations`, so the answer's tokens are the same in every condition."""
+    pairs = continuation_ids(scorer, ctxs, answers)
+    end_ids = tokenize(scorer, [end], add_prefix=False)[0]
+    scores = scorer.score([c + a + end_ids for c, a in pairs])
+    sur = [-s.total(len(c), len(c) + len(a)) for s, (c, a) in zip(scores, pairs)]
+    greedy = [None if s.ranks is None else bool(np.all(s.ranks[len(c):] == 1)) for s, (c, _) in zip(scores, pairs)]
+    return sur, greedy
 
 
 def _spread(items: Sequence[Worked], k: int) -> list[Worked]:
