@@ -328,7 +328,7 @@ def _run_timed(fn: Callable[[], None], step_dir: Path) -> tuple[str | None, floa
     try:
         fn()
         err = None
-    except Exception as e:  # noqa: BLE001 - one experiment must not take the others down
+    except (Exception, SystemExit) as e:  # noqa: BLE001 - one experiment must not take the others down
         err = _one_line(e)
         (step_dir / "error.log").write_text(traceback.format_exc())
     return err, time.monotonic() - t0
