@@ -44,6 +44,8 @@ def test_smoke_ladder_layout(ladder, monkeypatch):
     monkeypatch.setenv("INTUITIONS_FAMILY_DIR", str(ladder.parent))
     assert [p.name for p in zoo.family_members("smoke")] == ["L1W16", "L2W16"]
     assert zoo.expand("family:smoke") == ["family:smoke/L1W16", "family:smoke/L2W16"]
+    listed = _cli("models", env_home=ladder.parent.parent)
+    assert listed.returncode == 0 and "family:smoke/L1W16" in listed.stdout
 
 
 def test_tables(ladder):
@@ -140,6 +142,8 @@ def _cli(*args, env_home=None):
     import os
 
     env = dict(os.environ)
+    env.pop("INTUITIONS_FAMILY_DIR", None)
+    env["COLUMNS"] = "200"  # rich wraps long names in narrow terminals
     if env_home is not None:
         env["INTUITIONS_HOME"] = str(env_home)
     return subprocess.run([sys.executable, "-m", "intuitions.cli", *args], capture_output=True, text=True,
@@ -159,7 +163,7 @@ def test_bad_options_are_one_line_errors(args, tmp_path):
     assert len(r.stderr.strip().splitlines()) == 1 and r.stderr.startswith("error:")
 
 
-@pytest.mark.parametrize("corrupt", ["resume", "member"])
+@pytest.mark.parametrize("corrupt", ["resume", "member", "eval"])
 def test_corrupt_checkpoint_is_a_one_line_error(corrupt, tmp_path, ladder):
     import shutil
 
@@ -171,9 +175,13 @@ def test_corrupt_checkpoint_is_a_one_line_error(corrupt, tmp_path, ladder):
     if corrupt == "resume":
         (m / "resume").mkdir(parents=True)
         (m / "resume" / "state.json").write_text("{not json")
-    else:
+    elif corrupt == "member":
         shutil.copytree(ladder / "L1W16", m)
         (m / "model.safetensors").write_bytes(b"\x00garbage")
+    else:
+        for name in ("L1W16", "L2W16"):
+            shutil.copytree(ladder / name, m.parent / name)
+        (m / "checkpoints" / "step_7" / "eval.json").write_text("{")
     r = _cli("train", "--preset", "smoke", env_home=home)
     assert r.returncode == 2, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and "corrupt" in r.stderr

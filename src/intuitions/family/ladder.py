@@ -97,8 +97,11 @@ def write_tables(proot: Path) -> tuple[Path, Path]:
     runs, evals = [], []
     for member in sorted(d for d in proot.iterdir() if d.is_dir()):
         for d in _saved_models(member):
-            rec = json.loads((d / "eval.json").read_text())
-            r = rec["run"]
+            try:
+                rec = json.loads((d / "eval.json").read_text())
+                r = rec["run"]
+            except (OSError, ValueError, KeyError) as e:
+                raise UserError(f"corrupt evaluation {d / 'eval.json'} ({e}): delete {d} to redo it") from None
             runs.append({**{k: r[k] for k in RUN_COLUMNS if k in r}, "path": str(d.relative_to(proot))})
             for row in rec["rows"]:
                 evals.append({**{k: r[k] for k in EVAL_COLUMNS[:6]}, **row, "kind": r["kind"]})
