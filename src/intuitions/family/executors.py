@@ -49,6 +49,8 @@ def local(fn: Callable, configs: Sequence, progress=None, on_done=None, workers:
         return []
     threads = max(c.threads for c in configs)
     workers = workers or max(1, min(len(configs), usable_cpus() // threads))
+    if workers == 1:
+        return serial(fn, configs, progress, on_done)  # a pool of one only adds start-up time
 
     ctx = mp.get_context("spawn")  # a fresh interpreter: no inherited torch thread pools
     order = sorted(range(len(configs)), key=lambda i: -(configs[i].layers * configs[i].width ** 2 * configs[i].steps))
