@@ -10,28 +10,26 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-import importlib.util
 import json
 import os
 import platform
 import shutil
-import threading
 import time
 import traceback
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
-from intuitions import paths
 from intuitions.results import to_jsonable, versions
 from intuitions.run import ladder as ladder_mod
 from intuitions.run.config import ExperimentPlan, RunPlan, canonical_hash
+from intuitions.run.keys import code_hash, context_inputs, model_files, one_line, package_version
+from intuitions.run.progress import (DEFAULT_GUESS_S, Progress, expected_seconds,  # noqa: F401
+                                     remember_seconds)
 from intuitions.steps import StepContext
 
 STEP_FILE = "step.json"
 KEY_FILE = ".key"
-DEFAULT_GUESS_S = 60.0  # ETA for a step never timed on this machine
 
 
 @dataclass(frozen=True)
@@ -62,109 +60,6 @@ class RunOutcome:
     wall_s: float
 
 
-# ---- hashing the inputs -------------------------------------------------------------
-
-def code_hash(module: str) -> str:
-    """Hash of the source of a module and of every `intuitions` module it imports, directly
-    or not (parent packages included): editing an experiment or a helper it uses
-    invalidates its cached step; editing another experiment or the report does not."""
-    files = _source_closure(module)
-    if not files:
-        return "missing"
-    return canonical_hash({name: path.read_bytes().hex() for name, path in sorted(files.items())})[:16]
-
-
-def _origin(module: str) -> Path | None:
-    """The source file of a module, found without importing it (importing a package here
-    would pull in torch just to hash a file)."""
-    import intuitions
-
-    if module == "intuitions" or module.startswith("intuitions."):
-        base = Path(intuitions.__file__).parent.joinpath(*module.split(".")[1:])
-        for cand in (base.with_suffix(".py"), base / "__init__.py"):
-            if cand.is_file():
-                return cand
-        return None
-    try:
-        spec = importlib.util.find_spec(module)
-    except (ImportError, ValueError, AttributeError):
-        return None
-    if spec is None or not spec.origin or not spec.origin.endswith(".py"):
-        return None
-    return Path(spec.origin)
-
-
-def _imports(module: str, path: Path) -> set[str]:
-    """Absolute names of the `intuitions` modules a source file imports (anywhere in it)."""
-    import ast
-
-    try:
-        tree = ast.parse(path.read_bytes())
-    except (OSError, SyntaxError, ValueError):
-        return set()
-    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parts = package.split(".")
-                parts = parts[: len(parts) - node.level + 1]
-                base = ".".join(parts + ([base] if base else []))
-            found.add(base)
-            found.update(f"{base}.{a.name}" for a in node.names)  # `from pkg import submodule`
-    return {m for m in found if m == "intuitions" or m.startswith("intuitions.")}
-
-
-def _source_closure(module: str) -> dict[str, Path]:
-    seen: dict[str, Path] = {}
-    todo = [module]
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        origin = _origin(name)
-        if origin is None:
-            if name == module:
-                return {}
-            continue
-        seen[name] = origin
-        parents = [name.rsplit(".", i)[0] for i in range(1, name.count(".") + 1)]
-        todo += [p for p in parents if p.startswith("intuitions")]
-        todo += sorted(_imports(name, origin))
-    return seen
-
-
-def package_version() -> str:
-    return versions().get("intuitions", "unknown")
-
-
-def model_files(names: tuple[str, ...]) -> dict[str, dict]:
-    """Which requested real models are installed, and a cheap identity for each."""
-    from intuitions.models import zoo
-
-    out = {}
-    for name in names:
-        try:
-            path = zoo.ZOO[name].locate()
-        except Exception as e:  # a broken install is "not installed", said in the report
-            out[name] = {"installed": False, "why": _one_line(e)}
-            continue
-        if path is None:
-            out[name] = {"installed": False, "why": f"not installed: {zoo.ZOO[name].install}"}
-        else:
-            out[name] = {"installed": True, "file": path.name, "bytes": path.stat().st_size}
-    return out
-
-
-def context_inputs(ctx: StepContext) -> dict:
-    d = to_jsonable(ctx)
-    d.pop("out")
-    return d
-
-
 # ---- step bookkeeping ---------------------------------------------------------------
 
 def read_record(step_dir: Path) -> StepRecord | None:
@@ -180,11 +75,6 @@ def write_json(path: Path, doc: dict) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(to_jsonable(doc), indent=1, ensure_ascii=False, sort_keys=True))
     tmp.replace(path)  # atomic: a kill never leaves half a record
-
-
-def _one_line(e: BaseException) -> str:
-    text = " ".join(f"{type(e).__name__}: {e}".split())
-    return text if len(text) <= 300 else text[:297] + "..."
 
 
 def _prepare(step_dir: Path, key: str) -> None:
@@ -212,115 +102,6 @@ def is_done(step_dir: Path, key: str, need_result: bool) -> StepRecord | None:
     return rec
 
 
-# ---- ETA memory ---------------------------------------------------------------------
-
-def _times_path() -> Path:
-    return paths.home() / "step_times.json"
-
-
-def expected_seconds(preset: str, name: str) -> float:
-    try:
-        return float(json.loads(_times_path().read_text())[f"{preset}:{name}"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return DEFAULT_GUESS_S
-
-
-def remember_seconds(preset: str, name: str, seconds: float) -> None:
-    p = _times_path()
-    try:
-        p.parent.mkdir(parents=True, exist_ok=True)
-        d = json.loads(p.read_text()) if p.exists() else {}
-        d[f"{preset}:{name}"] = round(seconds, 2)
-        write_json(p, d)
-    except (OSError, ValueError):
-        pass  # an ETA is a nicety, never a reason to fail
-
-
-# ---- progress -----------------------------------------------------------------------
-
-class Progress:
-    """One overall bar plus one bar per step. Steps report no progress of their own, so a
-    running step's bar creeps toward the time it took last time (capped at 95%) and the
-    ETA comes from those remembered times."""
-
-    def __init__(self, names: list[str], expected: dict[str, float], enabled: bool):
-        self.expected = expected
-        self.enabled = enabled
-        self._bar = None
-        self._tasks: dict[str, int] = {}
-        self._done_s = 0.0
-        self._running: tuple[str, float] | None = None
-        self._fraction: float | None = None
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self.names = names
-
-    @contextmanager
-    def shown(self) -> Iterator["Progress"]:
-        if not self.enabled:
-            yield self
-            return
-        from rich.console import Console
-        from rich.progress import (BarColumn, Progress as Bar, TaskProgressColumn, TextColumn,
-                                   TimeElapsedColumn, TimeRemainingColumn)
-
-        self._bar = Bar(TextColumn("{task.description:<24}"), BarColumn(), TaskProgressColumn(),
-                        TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
-                        console=Console(stderr=True), transient=False)
-        total = sum(self.expected.values())
-        with self._bar:
-            self._tasks["__all__"] = self._bar.add_task("[bold]intuitions run", total=total)
-            for n in self.names:
-                self._tasks[n] = self._bar.add_task(f"  {n}", total=self.expected[n], start=False)
-            ticker = threading.Thread(target=self._tick, daemon=True)
-            ticker.start()
-            try:
-                yield self
-            finally:
-                self._stop.set()
-                ticker.join(timeout=2)
-
-    def _tick(self) -> None:
-        while not self._stop.wait(0.5):
-            with self._lock:
-                if self._running is None or self._bar is None:
-                    continue
-                name, t0 = self._running
-                guess = self.expected[name]
-                if self._fraction is not None:  # the step tells us how far it is
-                    part = self._fraction * guess
-                else:
-                    part = min(time.monotonic() - t0, 0.95 * guess)
-                self._bar.update(self._tasks[name], completed=part)
-                self._bar.update(self._tasks["__all__"], completed=self._done_s + part)
-
-    def start(self, name: str) -> None:
-        with self._lock:
-            self._running = (name, time.monotonic())
-            self._fraction = None
-            if self._bar:
-                self._bar.start_task(self._tasks[name])
-
-    def report(self, fraction: float, note: str) -> None:
-        """For a step that knows its own progress (the ladder's training steps)."""
-        with self._lock:
-            if self._running is None:
-                return
-            self._fraction = max(0.0, min(1.0, fraction))
-            if self._bar:
-                self._bar.update(self._tasks[self._running[0]], description=f"  {self._running[0]} [dim]{note}")
-
-    def finish(self, name: str, note: str) -> None:
-        with self._lock:
-            self._running = None
-            self._done_s += self.expected[name]
-            if self._bar:
-                t = self._tasks[name]
-                self._bar.update(t, completed=self.expected[name], description=f"  {name} [dim]{note}")
-                self._bar.stop_task(t)
-                self._bar.update(self._tasks["__all__"], completed=self._done_s)
-
-
 # ---- the steps ----------------------------------------------------------------------
 
 def _run_timed(fn: Callable[[], None], step_dir: Path) -> tuple[str | None, float]:
@@ -329,7 +110,7 @@ def _run_timed(fn: Callable[[], None], step_dir: Path) -> tuple[str | None, floa
         fn()
         err = None
     except (Exception, SystemExit) as e:  # noqa: BLE001 - one experiment must not take the others down
-        err = _one_line(e)
+        err = one_line(e)
         (step_dir / "error.log").write_text(traceback.format_exc())
     return err, time.monotonic() - t0
 

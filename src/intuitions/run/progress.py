@@ -1,0 +1,124 @@
+"""One progress display for the whole run: an overall bar, one bar per step, an ETA."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from intuitions import paths
+
+DEFAULT_GUESS_S = 60.0  # ETA for a step never timed on this machine
+
+
+
+def _times_path() -> Path:
+    return paths.home() / "step_times.json"
+
+
+def expected_seconds(preset: str, name: str) -> float:
+    try:
+        return float(json.loads(_times_path().read_text())[f"{preset}:{name}"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return DEFAULT_GUESS_S
+
+
+def remember_seconds(preset: str, name: str, seconds: float) -> None:
+    p = _times_path()
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        d = json.loads(p.read_text()) if p.exists() else {}
+        d[f"{preset}:{name}"] = round(seconds, 2)
+        tmp = p.with_name(p.name + ".tmp")
+        tmp.write_text(json.dumps(d, indent=1, sort_keys=True))
+        tmp.replace(p)
+    except (OSError, ValueError):
+        pass  # an ETA is a nicety, never a reason to fail
+
+
+# ---- progress -----------------------------------------------------------------------
+
+class Progress:
+    """One overall bar plus one bar per step. Steps report no progress of their own, so a
+    running step's bar creeps toward the time it took last time (capped at 95%) and the
+    ETA comes from those remembered times."""
+
+    def __init__(self, names: list[str], expected: dict[str, float], enabled: bool):
+        self.expected = expected
+        self.enabled = enabled
+        self._bar = None
+        self._tasks: dict[str, int] = {}
+        self._done_s = 0.0
+        self._running: tuple[str, float] | None = None
+        self._fraction: float | None = None
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self.names = names
+
+    @contextmanager
+    def shown(self) -> Iterator["Progress"]:
+        if not self.enabled:
+            yield self
+            return
+        from rich.console import Console
+        from rich.progress import (BarColumn, Progress as Bar, TaskProgressColumn, TextColumn,
+                                   TimeElapsedColumn, TimeRemainingColumn)
+
+        self._bar = Bar(TextColumn("{task.description:<24}"), BarColumn(), TaskProgressColumn(),
+                        TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
+                        console=Console(stderr=True), transient=False)
+        total = sum(self.expected.values())
+        with self._bar:
+            self._tasks["__all__"] = self._bar.add_task("[bold]intuitions run", total=total)
+            for n in self.names:
+                self._tasks[n] = self._bar.add_task(f"  {n}", total=self.expected[n], start=False)
+            ticker = threading.Thread(target=self._tick, daemon=True)
+            ticker.start()
+            try:
+                yield self
+            finally:
+                self._stop.set()
+                ticker.join(timeout=2)
+
+    def _tick(self) -> None:
+        while not self._stop.wait(0.5):
+            with self._lock:
+                if self._running is None or self._bar is None:
+                    continue
+                name, t0 = self._running
+                guess = self.expected[name]
+                if self._fraction is not None:  # the step tells us how far it is
+                    part = self._fraction * guess
+                else:
+                    part = min(time.monotonic() - t0, 0.95 * guess)
+                self._bar.update(self._tasks[name], completed=part)
+                self._bar.update(self._tasks["__all__"], completed=self._done_s + part)
+
+    def start(self, name: str) -> None:
+        with self._lock:
+            self._running = (name, time.monotonic())
+            self._fraction = None
+            if self._bar:
+                self._bar.start_task(self._tasks[name])
+
+    def report(self, fraction: float, note: str) -> None:
+        """For a step that knows its own progress (the ladder's training steps)."""
+        with self._lock:
+            if self._running is None:
+                return
+            self._fraction = max(0.0, min(1.0, fraction))
+            if self._bar:
+                self._bar.update(self._tasks[self._running[0]], description=f"  {self._running[0]} [dim]{note}")
+
+    def finish(self, name: str, note: str) -> None:
+        with self._lock:
+            self._running = None
+            self._done_s += self.expected[name]
+            if self._bar:
+                t = self._tasks[name]
+                self._bar.update(t, completed=self.expected[name], description=f"  {name} [dim]{note}")
+                self._bar.stop_task(t)
+                self._bar.update(self._tasks["__all__"], completed=self._done_s)
