@@ -270,3 +270,32 @@ def test_smoke_run_end_to_end(tmp_path):
                          "--no-progress"], env=env, capture_output=True, text=True, timeout=300)
     assert r2.returncode == 0 and "6 steps (6 cached)" in r2.stderr
     print(f"smoke run: {wall:.1f} s cold")
+
+
+def test_ladder_adapter_reports_training_progress(tmp_path, monkeypatch):
+    """The family trainer's per-step callback becomes one fraction over all pending steps."""
+    import types
+    from dataclasses import dataclass
+
+    from intuitions.run import ladder
+
+    @dataclass
+    class Cfg:
+        steps: int
+
+    def train_ladder(preset, progress=None, on_start=None):
+        on_start([Cfg(10), Cfg(30), Cfg(99)], [Cfg(10), Cfg(30)])  # the third is finished already
+        for member, total in (("a", 10), ("b", 30)):
+            for step in range(0, total + 1, 10):
+                progress(member, step, total, 1.0, 100.0)
+        runfakes.fake_train(preset)
+
+    fam = types.ModuleType("fakefamily")
+    fam.train_ladder = train_ladder
+    monkeypatch.setitem(sys.modules, "fakefamily", fam)
+    monkeypatch.setattr(ladder, "FAMILY_MODULE", "fakefamily")
+    seen = []
+    ladder.train("smoke", on_progress=lambda f, note: seen.append((round(f, 3), note)))
+    assert seen[0] == (0.0, "a 0/10") and seen[-1] == (1.0, "b 30/30")
+    assert [f for f, _ in seen] == sorted(f for f, _ in seen)
+    assert ladder.fingerprint("smoke") is not None and ladder.fingerprint("quick") is None
