@@ -30,6 +30,9 @@ def report_step(ctx):
             f.write(NAME + "\\n")
     if os.environ.get("FAKE_INTERRUPT") == NAME:
         raise KeyboardInterrupt
+    if os.environ.get("FAKE_SLEEP") == NAME:
+        import time
+        time.sleep(120)  # long enough to be killed in
     if os.environ.get("FAKE_FAIL") == NAME:
         raise ValueError("the fake step failed\\non purpose")
     for k in INTUITIONS:
@@ -91,6 +94,25 @@ def fake_train(preset: str, on_progress=None) -> None:
     (m / "model.safetensors").write_bytes(b"weights")
     if on_progress:
         on_progress(1.0, "m1 done")
+
+
+DRIVER = """
+import sys
+sys.path.insert(0, {tests!r})
+import pytest, runfakes
+from pathlib import Path
+from intuitions.cli import main
+with pytest.MonkeyPatch.context() as mp:
+    runfakes.install(Path({tmp!r}), mp, Path({calls!r}))
+    main(sys.argv[1:])
+"""
+
+
+def driver(tmp_path: Path, calls: Path) -> Path:
+    """A script that runs the real CLI with the fakes installed, for subprocess tests."""
+    p = tmp_path / "driver.py"
+    p.write_text(DRIVER.format(tests=str(Path(__file__).parent), tmp=str(tmp_path), calls=str(calls)))
+    return p
 
 
 def user_config(**over) -> dict:

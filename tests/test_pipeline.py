@@ -299,3 +299,33 @@ def test_ladder_adapter_reports_training_progress(tmp_path, monkeypatch):
     assert seen[0] == (0.0, "a 0/10") and seen[-1] == (1.0, "b 30/30")
     assert [f for f, _ in seen] == sorted(f for f, _ in seen)
     assert ladder.fingerprint("smoke") is not None and ladder.fingerprint("quick") is None
+
+
+def test_sigint_to_a_real_process_then_rerun(tmp_path):
+    """Ctrl-C delivered as a signal to `intuitions run` mid-step: exit 130, finished steps
+    kept, and the rerun computes only what had not finished."""
+    import signal
+
+    calls = tmp_path / "calls.log"
+    script = runfakes.driver(tmp_path, calls)
+    cfg = tmp_path / "run.toml"
+    cfg.write_text(f"experiments = {list(runfakes.FAKES)!r}\nmodels = []\n")
+    out = tmp_path / "run"
+    argv = [sys.executable, str(script), "run", "--preset", "smoke", "--config", str(cfg), "--out", str(out),
+            "--no-progress"]
+    env = dict(os.environ, FAKE_SLEEP="fake_cot", OMP_NUM_THREADS="1")
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    end = time.monotonic() + 120
+    while "fake_cot" not in runfakes.calls_of(calls):
+        assert proc.poll() is None and time.monotonic() < end, proc.stderr.read() if proc.poll() is not None else ""
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "interrupted" in err
+    assert (out / "steps" / "fake_icl" / "step.json").is_file()
+    calls.unlink()
+    env.pop("FAKE_SLEEP")
+    r = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert runfakes.calls_of(calls) == ["fake_cot", "fake_scaling", "fake_emerge"]
+    assert "6 steps (3 cached)" in r.stderr
