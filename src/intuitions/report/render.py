@@ -130,7 +130,7 @@ def _figures(run_dir: Path, step_dir: Path, mod: Any) -> list[Figure]:
     return out
 
 
-def fmt(v: Any) -> str:
+def fmt(v: Any, limit: int = 80) -> str:
     if v is None:
         return "—"
     if isinstance(v, dict) and "value" in v and ("ci_low" in v or "low" in v):
@@ -142,7 +142,7 @@ def fmt(v: Any) -> str:
     if isinstance(v, (list, tuple)) and len(v) <= 4 and all(isinstance(x, (int, float)) for x in v):
         return "[" + ", ".join(fmt(x) for x in v) + "]"
     s = str(v) if not isinstance(v, (dict, list, tuple)) else json.dumps(v, ensure_ascii=False)
-    return s if len(s) <= 80 else s[:77] + "..."
+    return s if len(s) <= limit else s[:limit - 3] + "..."
 
 
 def _is_scalar(v: Any) -> bool:
@@ -204,7 +204,7 @@ def _csv_table(step: str, p: Path) -> Table | None:
 
 def _given(step: str, tables: list[dict]) -> list[Table]:
     return [Table(step, str(t["title"]), [str(c) for c in t["columns"]],
-                  [[fmt(x) for x in r] for r in t["rows"][:MAX_ROWS]], max(0, len(t["rows"]) - MAX_ROWS),
+                  [[fmt(x, 240) for x in r] for r in t["rows"][:MAX_ROWS]], max(0, len(t["rows"]) - MAX_ROWS),
                   t.get("intuition"))
             for t in tables if t["rows"]]
 
