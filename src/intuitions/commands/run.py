@@ -26,6 +26,7 @@ def run(
     from intuitions.results import ensure_out_dir
     from intuitions.run import config as cfg
     from intuitions.run import pipeline
+    from intuitions.run.keys import model_files
 
     # Everything a user can get wrong is checked here, before the first step starts.
     plan = cfg.load_plan(preset, config, set(zoo.ZOO))
@@ -33,6 +34,9 @@ def run(
     ensure_out_dir(run_dir)
     con = Console(stderr=True)
     con.print(f"run [bold]{plan.run_id}[/bold] → {run_dir}")
+    for name, m in model_files(plan.models).items():
+        if not m["installed"]:
+            con.print(f"[dim]{name}: {m['why']}; running without it[/dim]")
     outcome = pipeline.execute(plan, run_dir, progress=progress)
     _summary(con, run_dir, outcome)
     failed = [o.record.name for o in outcome.steps if o.record.status != "ok"]
