@@ -73,6 +73,12 @@ def test_rerender_is_byte_identical_except_the_time_stamp(fresh_run, capsys, lan
     assert a.replace("@STAMP-1@", "@STAMP-2@") == b and a != b
 
 
+def test_report_command_names_untranslated_rules(fresh_run, capsys):
+    code, _, err = _cli(["report", str(fresh_run), "--lang", "ko"], capsys)
+    assert code == 0 and "verdict rule(s) have no ko template" in err  # the fakes' rule is not translated
+    assert render.untranslated(render.load_run(fresh_run), "en") == []
+
+
 def test_rerender_does_not_recompute(fresh_run, capsys, monkeypatch):
     calls = fresh_run.parent / "calls.log"
     monkeypatch.setenv("FAKE_CALLS", str(calls))

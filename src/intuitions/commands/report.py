@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -17,9 +18,13 @@ def report(
     from intuitions.commands.run import check_run_dir
     from intuitions.errors import UserError
     from intuitions.report import i18n
-    from intuitions.report.render import write_reports
+    from intuitions.report.render import load_run, untranslated, write_reports
 
     if lang not in i18n.LANGS:
         raise UserError(f"unknown language {lang!r}; use one of {', '.join(i18n.LANGS)}")
     for p in write_reports(check_run_dir(run_dir), (lang,)):
         print(p)
+    missing = untranslated(load_run(run_dir), lang)
+    if missing:
+        print(f"note: {len(missing)} verdict rule(s) have no {lang} template in report/i18n.py yet and are "
+              f"shown in English", file=sys.stderr)

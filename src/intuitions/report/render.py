@@ -395,6 +395,12 @@ def verdicts_doc(view: RunView) -> dict:
             "verdicts": [asdict(v) for s in view.sections for v in s.verdicts]}
 
 
+def untranslated(view: RunView, lang: str) -> list[str]:
+    """Experiment rules with no template in `lang` yet (shown in English meanwhile)."""
+    rules = {v.rule for s in view.sections for v in s.verdicts if v.own_rule is None}
+    return sorted(r for r in rules if not i18n.rule(r, lang)[1])
+
+
 def write_reports(run_dir: Path, langs: tuple[str, ...] = i18n.LANGS) -> list[Path]:
     view = load_run(run_dir)
     written = []
