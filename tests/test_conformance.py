@@ -170,8 +170,8 @@ class Server:
                 self.proc.wait(10)
 
 
-def _raw_echo(url: str, model: str, ids: list[int]) -> dict:
-    body = json.dumps({"model": model, "prompt": ids, "echo": True, "logprobs": 1, "max_tokens": 1,
+def _raw_echo(url: str, model: str, prompt) -> dict:
+    body = json.dumps({"model": model, "prompt": prompt, "echo": True, "logprobs": 1, "max_tokens": 1,
                        "temperature": 0}).encode()
     req = urllib.request.Request(url + "/completions", data=body, headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=60) as r:
@@ -240,25 +240,39 @@ def test_openai_backend_on_llama_cpp_pythons_server(reference, gguf_file, model_
             "--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(WINDOW + 1), "--logits_all", "true",
             "--n_threads", "1"]
     srv = Server(argv, port, tmp_path / "llama.log").wait(120)
+    seq = ids[0]  # BOS + text, well inside the window
+    text = lambda ids_: hf.tokenizer.decode(ids_, skip_special_tokens=False)
     try:
         sc = zoo.load(f"openai:{srv.url}#tiny?tokenizer={model_dir}&window={WINDOW}", cache=False)
         try:
             got = sc.score(ids)
         except ServerError as e:
-            assert srv.url in str(e) and ("drops the first logprob" in str(e) or "off-by-one" in str(e))
-            raw = _raw_echo(srv.url, "tiny", ids[0])
-            lp = [v for v in raw["token_logprobs"]]
-            right = want[0].logprobs[1:]
-            n = min(len(lp), len(right))
-            # BOS left out and the first logprob None: position 1 is lost, as the scorer said.
-            assert raw["tokens"][0] != hf.tokenizer.decode([ids[0][0]]) or lp[1] is None
-            assert lp[0] is None and not np.allclose(
-                [v if v is not None else np.nan for v in lp[:n]], right[:n], atol=ATOL, equal_nan=False)
+            assert srv.url in str(e) and "drops the first logprob" in str(e), str(e)
+            # Proof from the raw echo (llama-cpp-python takes text prompts only): BOS is left
+            # out, the first text token's logprob is None, the rest are right.
+            raw = _raw_echo(srv.url, "tiny", text(seq))
+            assert raw["tokens"][0] == hf.tokenizer.decode([seq[1]]) and raw["token_logprobs"][0] is None
+            assert np.isfinite(want[0].logprobs[1])  # what hf has there, and the server lost
+            np.testing.assert_allclose(raw["token_logprobs"][1 : len(seq) - 1], want[0].logprobs[2:],
+                                       atol=ATOL, rtol=RTOL)
         else:
             _assert_conforms(got, want)
         # Without BOS the same server's echo is off by one; the causal probe must catch it.
         nobos = zoo.load(f"openai:{srv.url}#tiny?tokenizer={model_dir}&bos=none&window={WINDOW}", cache=False)
-        with pytest.raises(ServerError, match="off-by-one|no logprob"):
-            nobos.score([ids[0][1:]])
+        try:
+            nobos.score([seq[1:]])
+        except ServerError as e:
+            assert "off-by-one" in str(e), str(e)
+            # Proof: each echoed logprob is the token's probability given itself and what
+            # came before, i.e. row i of the logits scored at token i (not row i - 1).
+            raw = _raw_echo(srv.url, "tiny", text(seq[1:]))
+            import torch
+
+            with torch.no_grad():
+                logp = torch.log_softmax(hf.model(torch.tensor([seq[1:]])).logits[0].double(), -1)
+            off = [float(logp[i, t]) for i, t in enumerate(seq[1:])][1:]
+            np.testing.assert_allclose(raw["token_logprobs"][1 : len(seq) - 1], off, atol=ATOL, rtol=RTOL)
+        else:
+            pytest.fail("llama-cpp-python's server echo without BOS was accepted")
     finally:
         srv.stop()

@@ -131,10 +131,11 @@ class HttpTransport:
     def __init__(self, base_url: str, timeout: float, retries: int, backoff: float = 0.5):
         self.base_url, self.timeout, self.retries, self.backoff = base_url, timeout, retries, backoff
 
-    def request(self, path: str, body: dict | None = None) -> dict:
+    def request(self, path: str, body: dict | None = None, retries: int | None = None) -> dict:
         data = None if body is None else json.dumps(body).encode()
         last, status = "", None
-        for attempt in range(self.retries + 1):
+        retries = self.retries if retries is None else min(retries, self.retries)
+        for attempt in range(retries + 1):
             if attempt:
                 time.sleep(min(self.backoff * 2 ** (attempt - 1), 10.0))
             req = urllib.request.Request(
@@ -153,7 +154,7 @@ class HttpTransport:
                 last, status = str(getattr(e, "reason", e)) or type(e).__name__, None
             except ValueError:
                 raise Rejected(200, "the server's answer is not JSON") from None
-        tries = self.retries + 1
+        tries = retries + 1
         raise Unreachable(f"{last} (after {tries} {'try' if tries == 1 else 'tries'})", status)
 
 
@@ -345,8 +346,8 @@ class OpenAIScorer:
             body["return_tokens_as_token_ids"] = True
         return body
 
-    def _echoes(self, prompts: list[list[int]], mode: str) -> list[Echo]:
-        resp = self.http.request("/completions", self._body(prompts, mode))
+    def _echoes(self, prompts: list[list[int]], mode: str, retries: int | None = None) -> list[Echo]:
+        resp = self.http.request("/completions", self._body(prompts, mode), retries=retries)
         choices = resp.get("choices") if isinstance(resp, dict) else None
         if not isinstance(choices, list) or len(choices) != len(prompts):
             n = len(choices) if isinstance(choices, list) else 0
@@ -388,10 +389,11 @@ class OpenAIScorer:
         for mode, ask_ids in ((m, a) for m in MODES for a in (True, False)):
             self.ask_ids = ask_ids  # a strict server may refuse the field it does not know
             try:
+                # One retry at most: a form the server cannot take fails the same way again.
                 if mode == "ids-batch":
-                    echoes = self._echoes(probes, mode)
+                    echoes = self._echoes(probes, mode, retries=1)
                 else:
-                    echoes = [self._echoes([p], mode)[0] for p in probes]
+                    echoes = [self._echoes([p], mode, retries=1)[0] for p in probes]
             except Rejected as e:
                 refusals.append(f"{mode}: {e}")
                 continue
