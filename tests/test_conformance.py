@@ -76,8 +76,9 @@ sc = zoo.load(req["spec"], cache=False)
 encoded = [e.ids for e in sc.encode(req["texts"])]
 scores = sc.score(req["ids"])
 lp = [[None if x != x else x for x in s.logprobs.tolist()] for s in scores]
+gen = [sc.generate(req["prompts"], 6), sc.generate(req["prompts"], 6, stop=("a",))]
 print("RESULT" + json.dumps({"encoded": encoded, "window": [sc.window, sc.stride], "logprobs": lp,
-                             "ranks": [s.ranks.tolist() for s in scores]}))
+                             "ranks": [s.ranks.tolist() for s in scores], "generated": gen}))
 """
 
 
@@ -188,6 +189,10 @@ def test_llamacpp_in_process_conforms(reference, gguf_file, model_dir):
     _assert_conforms(sc.score(ids), want)
     # Each sequence starts from a fresh context: scoring it again, alone, changes nothing.
     np.testing.assert_array_equal(sc.score(ids[:1])[0].logprobs, sc.score(ids[:1])[0].logprobs)
+    # Greedy generation agrees with hf's, stop strings included.
+    prompts = ["The cat sat", "What is 3 + 4?"]
+    assert sc.generate(prompts, 6) == hf.generate(prompts, 6)
+    assert sc.generate(prompts, 6, stop=("a",)) == hf.generate(prompts, 6, stop=("a",))
 
 
 @pytest.mark.skipif(_vllm_python() is None, reason="no vllm (make vllm-env, or set INTUITIONS_VLLM_PYTHON)")
@@ -197,7 +202,8 @@ def test_vllm_in_process_conforms(reference, model_dir):
 
     hf, ids, want = reference
     spec = f"vllm:{model_dir}?dtype=float32&max_model_len={WINDOW + 1}&enforce_eager=1"
-    req = json.dumps({"spec": spec, "texts": TEXTS + [LONG], "ids": ids})
+    prompts = ["The cat sat", "What is 3 + 4?"]
+    req = json.dumps({"spec": spec, "texts": TEXTS + [LONG], "ids": ids, "prompts": prompts})
     env = {**os.environ, **VLLM_ENV, "PYTHONPATH": str(REPO / "src")}
     proc = subprocess.run([_vllm_python(), "-c", VLLM_CHILD], input=req, capture_output=True, text=True,
                           env=env, timeout=540, cwd=str(model_dir.parent))
@@ -208,6 +214,7 @@ def test_vllm_in_process_conforms(reference, model_dir):
     got = [TokenScores(np.asarray(i), np.array(lp, dtype=float), np.asarray(rk))
            for i, lp, rk in zip(ids, res["logprobs"], res["ranks"])]
     _assert_conforms(got, want)
+    assert res["generated"] == [hf.generate(prompts, 6), hf.generate(prompts, 6, stop=("a",))]
 
 
 @pytest.mark.skipif(_vllm_python() is None, reason="no vllm (make vllm-env, or set INTUITIONS_VLLM_PYTHON)")

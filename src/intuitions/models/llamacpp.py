@@ -139,8 +139,10 @@ class LlamaCppScorer:
             out.append(TokenScores(seq, lp, rk, en))
         return out
 
-    def generate(self, prompts: Sequence[str], max_new_tokens: int) -> list[str]:
-        """Greedy, by the same eval/scores path (no sampler settings to get wrong)."""
+    def generate(self, prompts: Sequence[str], max_new_tokens: int, stop: Sequence[str] = ()) -> list[str]:
+        """Greedy, by the same eval/scores path (no sampler settings to get wrong). A row
+        ends at EOS, at the context's end, or once its text contains a `stop` string (kept,
+        as the hf backend keeps it)."""
         eos = self.llm.token_eos()
         outs = []
         for enc in self.encode(prompts):
@@ -148,13 +150,18 @@ class LlamaCppScorer:
             new: list[int] = []
             self.llm.reset()
             self.llm.eval(ids)
+            text = ""
             for _ in range(max_new_tokens):
                 nxt = int(np.argmax(self.llm.scores[self.llm.n_tokens - 1]))
                 if nxt == eos or self.llm.n_tokens >= self.window:
                     break
                 new.append(nxt)
+                text = self.tok.decode(new)
+                if any(s in text for s in stop):
+                    break
                 self.llm.eval([nxt])
-            outs.append(self.tok.decode(new))
+            cut = min([text.index(s) + len(s) for s in stop if s in text], default=len(text))
+            outs.append(text[:cut])
         return outs
 
 

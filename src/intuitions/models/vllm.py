@@ -166,11 +166,13 @@ class VLLMScorer:
             raise ServerError(f"vLLM returned {len(outs)} outputs for {len(prompts)} prompts")
         return outs
 
-    def generate(self, prompts: Sequence[str], max_new_tokens: int) -> list[str]:
+    def generate(self, prompts: Sequence[str], max_new_tokens: int, stop: Sequence[str] = ()) -> list[str]:
         from vllm import SamplingParams
         from vllm.inputs import TokensPrompt
 
-        params = SamplingParams(max_tokens=max_new_tokens, temperature=0.0)
+        # Greedy; a `stop` string ends a row and is kept in its text, as in the hf backend.
+        params = SamplingParams(max_tokens=max_new_tokens, temperature=0.0, stop=list(stop) or None,
+                                include_stop_str_in_output=True)
         encs = self.encode(prompts)
         outs = self.llm.generate([TokensPrompt(prompt_token_ids=e.ids) for e in encs], params, use_tqdm=False)
         return [o.outputs[0].text for o in outs]
