@@ -187,6 +187,8 @@ def test_llamacpp_in_process_conforms(reference, gguf_file, model_dir):
     assert [e.ids for e in sc.encode(TEXTS + [LONG])] == ids  # the GGUF's own tokenizer agrees
     assert (sc.window, sc.stride) == (hf.window, hf.stride)
     _assert_conforms(sc.score(ids), want)
+    # By default the window is the model's training context, as in the hf backend.
+    assert zoo.load(f"llamacpp:{gguf_file}", cache=False).window == 128
     # Each sequence starts from a fresh context: scoring it again, alone, changes nothing.
     np.testing.assert_array_equal(sc.score(ids[:1])[0].logprobs, sc.score(ids[:1])[0].logprobs)
     # Greedy generation agrees with hf's, stop strings included.

@@ -77,6 +77,15 @@ def _file_digest(path: Path) -> str:
     return h.hexdigest()[:16]
 
 
+def _train_context(llm) -> int:
+    meta = getattr(llm, "metadata", None) or {}
+    arch = meta.get("general.architecture")
+    try:
+        return int(meta[f"{arch}.context_length"])
+    except (KeyError, TypeError, ValueError):
+        return llm.n_ctx()
+
+
 def log_softmax_stats(logits: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(logprob, rank, entropy) of each target under its row of logits [n, vocab]."""
     x = logits.astype(np.float64)
@@ -101,7 +110,8 @@ class LlamaCppScorer:
         # n_ctx=0: the model's training context; logits_all: a row of logits per position.
         self.llm = Llama(model_path=str(spec.path), n_ctx=0, logits_all=True, n_batch=spec.n_batch,
                          n_threads=threads, n_threads_batch=threads, verbose=False, seed=0)
-        ctx = self.llm.n_ctx()
+        # The model's training context, not n_ctx (llama.cpp rounds a context up, to 256).
+        ctx = min(_train_context(self.llm), self.llm.n_ctx())
         self.window = min(spec.window or ctx, ctx)
         if self.window < 2:
             raise UserError("window must be at least 2 tokens")
