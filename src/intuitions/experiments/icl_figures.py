@@ -39,8 +39,10 @@ def _err(rows: list[dict]) -> np.ndarray:
 
 
 def _label(m: dict) -> str:
-    size = f" ({m['n_params'] / 1e6:.2g}M)" if m.get("n_params") else ""
-    return f"{m['model']}{size}"
+    if not m.get("n_params"):
+        return m["model"]
+    mil = m["n_params"] / 1e6
+    return f"{m['model']} ({mil:.0f}M)" if mil >= 10 else f"{m['model']} ({mil:.2g}M)"
 
 
 def _chance(ax, models, top: float = 1.02):
@@ -59,6 +61,7 @@ def flip_figure(res: dict, out: Path) -> Path:
                 ax.errorbar([r["flip_pct"] for r in rows], [r["accuracy"] for r in rows], yerr=_err(rows),
                             marker="o", ms=3, capsize=2, color=col[m["model"]], label=_label(m))
         _chance(ax, models)
+        ax.set_xticks(sorted(res["flips"]))
         ax.set(xlabel="% of demonstration labels flipped", ylabel="accuracy (true labels)",
                title=f"k={res['k_main']} per class, {scoring} scoring")
     axes[0][0].legend(fontsize=7)
@@ -75,6 +78,7 @@ def kshot_figure(res: dict, out: Path) -> Path:
             ax.errorbar([r["k"] for r in rows], [r["accuracy"] for r in rows], yerr=_err(rows), marker="o",
                         ms=3, capsize=2, color=col[m["model"]], label=_label(m))
         _chance(ax, models)
+        ax.set_xticks(sorted({0, *res["k_sweep"]}))
         ax.set(xlabel="demonstrations per class (k)", ylabel="accuracy", title=f"gold labels, {scoring}")
     axes[0][0].legend(fontsize=7)
     return figures.save(fig, out, "icl_kshot")
