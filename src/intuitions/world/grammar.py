@@ -1,4 +1,4 @@
-"""Subject-verb agreement across a distractor: "the keys near the old cabinet are red".
+"""Subject-verb agreement across a distractor: "the keys near the door are red".
 
 The distractor (a prepositional phrase or a relative clause) puts a second noun, often of
 the other number, between the subject and its verb; only is/are follow it, so the verb
