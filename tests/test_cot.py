@@ -363,3 +363,5 @@ def test_teacher_forced_greedy_flag_agrees_with_generation(scorer):
         sur, greedy = cot.answer_scores(scorer, [ctx, ctx], [ans, ans + "x"], end)
         assert greedy == [True, False]
         assert 0 <= sur[0] < sur[1]
+        # The answer right but then not the expected ending: undecided, left to a generation.
+        assert cot.answer_scores(scorer, [ctx], [ans], "Q")[1] == [None]

@@ -10,9 +10,9 @@ the ladder), each problem is put to a model under these conditions:
     mc_*      multiple choice by option log-likelihood, without / with the worked solution
 
 Answer surprisal (nats, summed over the answer's tokens) is measured for direct, given and
-filler; accuracy (exact match) for every condition: for those three from the same
-teacher-forced pass (would greedy decoding write exactly the answer and end its line?), for
-cot by generating and extracting the answer. Filler is the control that separates thought
+filler; accuracy (greedy decoding, exact match) for every condition: for those three from
+the same teacher-forced pass (generating only where it cannot tell), for cot by generating
+and extracting the answer. Filler is the control that separates thought
 from mere length.
 """
 
@@ -45,7 +45,7 @@ ACCURACY_CONTRASTS = (("cot", "direct"), ("mc_given", "mc_direct"))
 class CotConfig:
     steps: tuple[int, ...] = (1, 2, 3, 4)
     n: int = 50  # problems per step count
-    gen_n: int | None = None  # of those, how many get the generation conditions (None: all)
+    gen_n: int | None = None  # of those, how many also get a generated chain of thought (None: all)
     seed: int = 0
     max_new_tokens: int = 96  # for the generated chain of thought
     shots: int = 2  # worked demonstrations before each real-model prompt (none for the ladder)
@@ -70,7 +70,7 @@ class ItemRecord:
 
 @dataclass(frozen=True)
 class Cell:
-    metric: str  # surprisal (nats) | accuracy | difference of either (a paired contrast)
+    metric: str  # surprisal (nats) | accuracy | tokens; in contrasts, the paired difference of one
     condition: str  # a condition, or "a-b" for a paired contrast
     steps: int | None  # None: all step counts pooled
     estimate: Estimate
@@ -105,7 +105,7 @@ class ModelRun:
 
 @dataclass(frozen=True)
 class CotResult:
-    config: CotConfig
+    config: CotConfig | None  # None where runs used different configs (the main job: see result.json)
     runs: list[ModelRun]
 
 
@@ -139,9 +139,14 @@ def run_model(scorer: Scorer, items: Sequence[Worked], demos: Sequence[Worked], 
     answers = [f" {w.answer}" for w in items]
     sur: dict[str, list[float]] = {}
     correct: dict[str, dict[int, bool | None]] = {}
+    ans_len = [len(x) for x in tokenize(scorer, answers, add_prefix=False)]
     for c in SURPRISAL_CONDITIONS:
         progress(f"answer surprisal ({c})")
         sur[c], greedy = answer_scores(scorer, [x[c] for x in ctx], answers, fmt.answer_end)
+        undecided = [i for i, g in enumerate(greedy) if g is None]
+        texts = _generate(scorer, [ctx[i][c] for i in undecided], max(ans_len) + 4, (fmt.answer_end, "\n"))
+        for i, t in zip(undecided, texts):
+            greedy[i] = pb.extract_answer(fmt.marker + t, fmt.marker) == items[i].answer
         correct[c] = dict(enumerate(greedy))
     progress("multiple choice")
     mc = {c: _choose(scorer, [x[c] for x in ctx], items) for c in ("mc_direct", "mc_given")}
@@ -149,7 +154,6 @@ def run_model(scorer: Scorer, items: Sequence[Worked], demos: Sequence[Worked], 
     progress(f"chains of thought ({len(gen_idx)})")
     cots = dict(zip(gen_idx, _generate(scorer, [ctx[i]["cot"] for i in gen_idx], cfg.max_new_tokens, fmt.cot_stop)))
     correct["cot"] = {i: pb.extract_answer(t, fmt.marker) == items[i].answer for i, t in cots.items()}
-    ans_len = [len(x) for x in tokenize(scorer, answers, add_prefix=False)]
     fill_len = [len(x) for x in tokenize(scorer, [filler(w) for w in items], add_prefix=False)]
     records = [
         ItemRecord(w.steps, w.expression, w.answer, {c: sur[c][i] for c in SURPRISAL_CONDITIONS},
@@ -165,15 +169,24 @@ def run_model(scorer: Scorer, items: Sequence[Worked], demos: Sequence[Worked], 
 
 
 def answer_scores(scorer: Scorer, ctxs: list[str], answers: list[str], end: str) -> tuple[list[float], list[bool | None]]:
-    """Per item: the answer tokens' surprisal (nats), and whether greedy decoding writes
-    exactly the answer and then `end` (every one of those tokens the model's argmax), from
-    one teacher-forced pass. Context and answer are tokenized apart, as in
-    `score_continuations`, so the answer's tokens are the same in every condition."""
+    """Per item, from one teacher-forced pass: the answer tokens' surprisal (nats), and what
+    greedy decoding would do: True if it writes exactly the answer and then `end` (every
+    token the argmax), False if it leaves the answer's tokens, None if it writes the answer
+    and then something else (only a generation tells whether "197." still reads as 197).
+    Context and answer are tokenized apart, as in `score_continuations`, so the answer's
+    tokens are the same in every condition."""
     pairs = continuation_ids(scorer, ctxs, answers)
     end_ids = tokenize(scorer, [end], add_prefix=False)[0]
     scores = scorer.score([c + a + end_ids for c, a in pairs])
     sur = [-s.total(len(c), len(c) + len(a)) for s, (c, a) in zip(scores, pairs)]
-    greedy = [None if s.ranks is None else bool(np.all(s.ranks[len(c):] == 1)) for s, (c, _) in zip(scores, pairs)]
+    greedy: list[bool | None] = []
+    for s, (c, a) in zip(scores, pairs):
+        if s.ranks is None:
+            greedy.append(None)
+        elif not np.all(s.ranks[len(c) : len(c) + len(a)] == 1):
+            greedy.append(False)
+        else:
+            greedy.append(True if np.all(s.ranks[len(c) + len(a) :] == 1) else None)
     return sur, greedy
 
 
@@ -312,19 +325,21 @@ def report_step(ctx) -> None:
     from intuitions.experiments.cot_figures import render
     from intuitions.models import zoo
     from intuitions.results import to_jsonable, write_result
+    from intuitions.world.arithmetic import MAX_STEPS
 
     o = {**STEP_DEFAULTS.get(ctx.preset, STEP_DEFAULTS["quick"]), **ctx.options}
     base = CotConfig(tuple(o["steps"]), 1, o["gen_n"], ctx.seed, o["max_new_tokens"], o["shots"],
                      density_n=o["density_n"])
-    runs = []
-    ladder = zoo.expand(ctx.ladder) if ctx.ladder else []
-    for specs, n in ((ladder, o["n_ladder"]), (list(ctx.real_models), o["n_real"])):
-        if specs:
-            cfg = replace(base, n=n, steps=tuple(s for s in base.steps if s <= 4 or specs is not ladder))
-            runs += run(specs, cfg, lambda s: load_scorer(s, o.get("dtype", "float32"))).runs
-    res = CotResult(base, runs)
+    load = lambda s: load_scorer(s, o.get("dtype", "float32"))
+    configs = {
+        "ladder": (zoo.expand(ctx.ladder) if ctx.ladder else [],
+                   replace(base, n=o["n_ladder"], steps=tuple(s for s in base.steps if s <= MAX_STEPS))),
+        "real": (list(ctx.real_models), replace(base, n=o["n_real"])),
+    }
+    runs = [r for specs, cfg in configs.values() if specs for r in run(specs, cfg, load).runs]
+    res = CotResult(None, runs)
     config = {"preset": ctx.preset, "ladder": ctx.ladder, "real_models": list(ctx.real_models),
-              "seed": ctx.seed, "options": o}
+              "seed": ctx.seed, "options": o, **{k: cfg for k, (_, cfg) in configs.items()}}
     write_result(ctx.out, "cot", config, res, fingerprints(res))
     render(to_jsonable(res), ctx.out)
 

@@ -71,6 +71,7 @@ def accuracy_vs_steps(runs: list[dict], out: Path) -> Path:
                             color=COLORS[c], alpha=0.12)
         ax.set_title(r["model"].replace("family:", ""), fontsize=8)
         ax.set_xlabel("steps")
+        ax.set_xticks(sorted({c["steps"] for c in r["cells"] if c["steps"] is not None}))
         ax.set_ylim(-0.02, 1.02)
     axes[0, 0].set_ylabel("accuracy (exact match, 95% CI)")
     axes[0, -1].legend(frameon=False, fontsize=7)
@@ -94,6 +95,9 @@ def ladder_by_size(ladder: list[dict], out: Path) -> Path:
     axes[0, 0].set(title="Held-out accuracy: direct (--) vs worked (-)", xlabel="steps", ylabel="accuracy")
     axes[0, 1].set(title="Answer surprisal: direct (--) vs given work (-)", xlabel="steps", ylabel="nats")
     axes[0, 0].legend(frameon=False, fontsize=6)
+    ticks = sorted({c["steps"] for r in ladder for c in r["cells"] if c["steps"] is not None})
+    for ax in axes[0]:
+        ax.set_xticks(ticks)
     return figures.save(fig, out, "ladder_by_size")
 
 
