@@ -113,7 +113,9 @@ def train_step(model, opt, x, lr: float, clip: float) -> float:
 
     for g in opt.param_groups:
         g["lr"] = lr
-    logits = model(input_ids=x[:, :-1]).logits
+    # use_cache=False: by default HF builds a KV cache (a copy of every layer's K and V)
+    # that training never reads.
+    logits = model(input_ids=x[:, :-1], use_cache=False).logits
     loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1))
     opt.zero_grad(set_to_none=True)
     loss.backward()
