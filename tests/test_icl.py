@@ -369,3 +369,22 @@ def test_report_step_on_a_ladder(tmp_path, tiny_model_dir, monkeypatch):
     assert [m["model"] for m in saved["result"]["models"]] == ["family:t/a", "family:t/b"]
     assert all(m["task"].startswith("world") for m in saved["result"]["models"])
     assert [v.intuition for v in icl.verdicts(saved)] == [2, 6] and (ctx.out / "icl_flip.png").exists()
+
+
+def test_figures_render_from_saved_result_at_the_bounds(tmp_path):
+    from intuitions.experiments.icl_figures import render
+
+    def row(cond, kind, k, pct, acc, lo, hi):
+        return {"condition": cond, "kind": kind, "k": k, "flip_pct": pct, "scoring": s, "accuracy": acc,
+                "ci_low": lo, "ci_high": hi, "n": 10, "seeds": 1}
+
+    rows = []
+    for s in icl.SCORINGS:  # a Wilson bound a rounding error inside the estimate must not break the plot
+        rows += [row("zero-shot", "zero-shot", 0, None, 0.5, 0.2, 0.8), row("gold k=1", "gold", 1, None, 1.0, 0.72, 0.9999999),
+                 row("random k=1", "random", 1, None, 0.0, 1e-9, 0.28), row("flip 100%", "flip", 1, 100, 0.0, 0.0, 0.28),
+                 row("unrelated k=1", "unrelated", 1, None, 0.5, None, None)]
+    models = [{"model": f"family:p/m{i}", "n_params": 1000 * (i + 1), "chance": 0.5, "rows": rows} for i in range(3)]
+    saved = {"result": {"k_sweep": [0, 1], "k_main": 1, "flips": [100], "models": models}}
+    paths = render(saved, tmp_path)
+    assert [p.name for p in paths] == ["icl_flip.png", "icl_kshot.png", "icl_labels.png"]
+    assert all(p.stat().st_size > 1000 for p in paths)

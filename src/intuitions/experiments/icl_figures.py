@@ -35,7 +35,8 @@ def _err(rows: list[dict]) -> np.ndarray:
     acc = np.array([r["accuracy"] for r in rows], float)
     lo = np.array([r["ci_low"] if r["ci_low"] is not None else np.nan for r in rows], float)
     hi = np.array([r["ci_high"] if r["ci_high"] is not None else np.nan for r in rows], float)
-    return np.nan_to_num(np.vstack([acc - lo, hi - acc]))
+    # clip: at 0 or 1 a Wilson bound can miss the estimate by a rounding error
+    return np.clip(np.nan_to_num(np.vstack([acc - lo, hi - acc])), 0, None)
 
 
 def _label(m: dict) -> str:
