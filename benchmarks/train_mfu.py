@@ -14,7 +14,7 @@ the full (not causally halved) T x T square. RMSNorm, rotary, softmax, SwiGLU's 
 the optimiser are not counted: they are the overhead MFU measures.
 
 Peak: the best of several n x n x n `torch.matmul`s (n = 2048) in fp32 and in bf16, with
-the same `torch.set_num_threads` as training. MFU = model FLOP/s / fp32 peak (training is
+the same `torch.set_num_threads` as training; the fp32 one again just before each member. MFU = model FLOP/s / fp32 peak (training is
 fp32); the bf16 peak is printed for reference (what bf16 matmuls could reach here).
 
 The machine is shared, so every figure comes twice: per wall-clock second and per CPU
@@ -150,7 +150,9 @@ def main(argv=None) -> None:
               f"{fp32.cpu_flops / 1e9:.1f} per CPU-s; bf16 {bf16.wall_flops / 1e9:.1f} wall, "
               f"{bf16.cpu_flops / 1e9:.1f} per CPU-s  (load {os.getloadavg()[0]:.2f})", flush=True)
         for m in members:
-            r = member_mfu(m.layers, m.width, p.batch_size, p.seq_len, threads, fp32, a.steps)
+            # The wall peak is re-measured just before each member: a neighbour's load
+            # changes within seconds here, and a stale peak gave wall MFUs above 70%.
+            r = member_mfu(m.layers, m.width, p.batch_size, p.seq_len, threads, matmul_peak("fp32", threads), a.steps)
             out["members"].append(asdict(r))
             print(f"  {r.member:>6} {r.params:>8,} params {r.flops_per_token / 1e6:5.2f} MFLOP/tok  "
                   f"{r.tokens_per_s_wall:>8,.0f} tok/s {r.ms_per_step_wall:6.1f} ms/step MFU {100 * r.mfu_wall:5.1f}% | "
