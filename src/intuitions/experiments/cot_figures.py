@@ -87,14 +87,14 @@ def ladder_by_size(ladder: list[dict], out: Path) -> Path:
             cells = {k: e for k, e in _cells(r, "accuracy", c).items() if k is not None}
             s = sorted(cells)
             axes[0, 0].plot(s, [_v(cells[k]) for k in s], style, marker="o", color=color,
-                            label=f"{name} {'worked' if c == 'cot' else 'direct'}")
+                            label=name if c == "cot" else None)
         for c, style in (("direct", "--"), ("given", "-")):
             cells = {k: e for k, e in _cells(r, "surprisal", c).items() if k is not None}
             s = sorted(cells)
             axes[0, 1].plot(s, [_v(cells[k]) for k in s], style, marker="o", color=color)
     axes[0, 0].set(title="Held-out accuracy: direct (--) vs worked (-)", xlabel="steps", ylabel="accuracy")
     axes[0, 1].set(title="Answer surprisal: direct (--) vs given work (-)", xlabel="steps", ylabel="nats")
-    axes[0, 0].legend(frameon=False, fontsize=6)
+    fig.legend(frameon=False, fontsize=7, loc="outside right center")
     ticks = sorted({c["steps"] for r in ladder for c in r["cells"] if c["steps"] is not None})
     for ax in axes[0]:
         ax.set_xticks(ticks)
