@@ -402,13 +402,17 @@ def run_jobs(jobs: Sequence[ModelJob], design: Design, run_seed: int, load: Call
                      design.template.text, design.template.sep, models)
 
 
-# Per preset: what fits the main job's time (2 cores). Real models cost ~100x a ladder
-# member per token, so they get fewer items; a step's options table overrides any of these.
+# Per preset: what fits the main job's time (2 shared cores). A real model costs ~100x a
+# ladder member per token, so it gets fewer items and bf16 matmuls (measured, quick ladder of
+# 5 + smollm2-135m, 3 seeds, load 4-5: 8 real items/seed in fp32 took 413 s, 6 in bf16 42 s).
+# A step's options table (run.toml) overrides any of these keys.
 STEP_DEFAULTS = {
-    "smoke": {"k": [0, 1], "flips": [0, 100], "n_ladder": 16, "n_real": 4, "max_seeds": 2, "data": "sentiment"},
-    "quick": {"k": [0, 1, 2], "flips": [0, 50, 100], "n_ladder": 60, "n_real": 8, "max_seeds": 3, "data": "sentiment"},
+    "smoke": {"k": [0, 1], "flips": [0, 100], "n_ladder": 16, "n_real": 4, "max_seeds": 2, "data": "sentiment",
+              "dtype": "float32", "real_dtype": "bfloat16"},
+    "quick": {"k": [0, 1, 2], "flips": [0, 50, 100], "n_ladder": 60, "n_real": 12, "max_seeds": 3,
+              "data": "sentiment", "dtype": "float32", "real_dtype": "bfloat16"},
     "full": {"k": [0, 1, 2, 4], "flips": [0, 25, 50, 75, 100], "n_ladder": 200, "n_real": 100, "max_seeds": 5,
-             "data": "sentiment"},
+             "data": "sentiment", "dtype": "float32", "real_dtype": "float32"},
 }
 
 
@@ -421,10 +425,11 @@ def report_step(ctx) -> None:
     o = {**STEP_DEFAULTS.get(ctx.preset, STEP_DEFAULTS["quick"]), **ctx.options}
     seeds = tuple(range(ctx.seed, ctx.seed + max(1, min(ctx.seeds, o["max_seeds"]))))
     design = Design(tuple(o["k"]), tuple(o["flips"]), seeds, ctx.n)
-    world, real = load_data("world"), load_data(o["data"])
-    jobs = [ModelJob(s, world, min(ctx.n, o["n_ladder"])) for s in (zoo.expand(ctx.ladder) if ctx.ladder else [])]
-    jobs += [ModelJob(s, real, min(ctx.n, o["n_real"])) for s in ctx.real_models]
-    res = run_jobs(jobs, design, ctx.seed, lambda s: load_scorer(s, o.get("dtype", "float32")), show_progress=False)
+    ladder = zoo.expand(ctx.ladder) if ctx.ladder else []
+    jobs = [ModelJob(s, load_data("world"), min(ctx.n, o["n_ladder"])) for s in ladder]
+    jobs += [ModelJob(s, load_data(o["data"]), min(ctx.n, o["n_real"])) for s in ctx.real_models]
+    dtype = {s: o["real_dtype"] if s in ctx.real_models else o["dtype"] for s in ladder + list(ctx.real_models)}
+    res = run_jobs(jobs, design, ctx.seed, lambda s: load_scorer(s, dtype[s]), show_progress=False)
     config = {"preset": ctx.preset, "ladder": ctx.ladder, "real_models": list(ctx.real_models), "seed": ctx.seed,
               "seeds": list(seeds), "n": ctx.n, "options": o}
     write_result(ctx.out, "icl", config, res, {m.model: m.fingerprint for m in res.models})
