@@ -67,7 +67,9 @@ def bench_model(path: str, n_texts: int, n_queries: int, batch: int) -> None:
     from intuitions.models.hf import HFOptions, HFScorer
 
     ours = HFScorer.load(path)
-    corpus = texts(n_texts)
+    # Same work only when every text fits the context: past it, each tool windows or
+    # truncates differently (a ladder member has 128 positions).
+    corpus = [t for t in texts(4 * n_texts) if len(tokenize(ours, [t])[0]) <= ours.window][:n_texts]
     seqs = tokenize(ours, corpus)
     n_tok = sum(len(s) - 1 for s in seqs)  # scored tokens
     print(f"\n## {path}\n(a) {n_texts} texts, {n_tok} scored tokens; load {os.getloadavg()[0]:.2f}")
@@ -93,6 +95,9 @@ def bench_model(path: str, n_texts: int, n_queries: int, batch: int) -> None:
 
     ctxs, conts = icl_requests(n_queries)
     n_req = len(ctxs)
+    if max(len(x) for x in tokenize(ours, ctxs)) + 2 > ours.window:
+        print(f"(b) skipped: 8-shot prompts exceed this model's {ours.window}-token context")
+        return
     # lm-eval's loglikelihood prepends no BOS to a non-empty context for this tokenizer;
     # score the identical token sequences.
     ours = HFScorer(ours.model, ours.tokenizer, ours.name, HFOptions(bos="none"))
