@@ -28,6 +28,7 @@ import torch
 
 from intuitions.errors import ModelNotFound, UserError
 from intuitions.models.base import Encoding, TokenScores
+from intuitions.models.tokenizer import LocalTokenizer
 
 HEAD_CHUNK = 2048  # positions per LM-head chunk: bounds the float32 logits buffer
 
@@ -84,7 +85,10 @@ class HFScorer:
         self.stride = options.stride or max(1, self.window // 2)
         if not 1 <= self.stride <= self.window:
             raise UserError("stride must be between 1 and the window length")
-        self.prefix_id = self._prefix_id()
+        # One tokenization and BOS rule for every backend (models/tokenizer.py), so a text
+        # gives the same ids whichever backend scores it.
+        self._local = LocalTokenizer(tokenizer, options.bos, cfg.bos_token_id)
+        self.prefix_id = self._local.prefix_id
         self.softcap = getattr(cfg, "final_logit_softcapping", None)
         self.fingerprint = hashlib.sha256(
             json.dumps(
@@ -121,33 +125,9 @@ class HFScorer:
             raise ModelNotFound(f"cannot load model {source!r}: {first}") from None
         return cls(model, tok, name or source, options)
 
-    def _prefix_id(self) -> int | None:
-        if self.options.bos == "none":
-            return None
-        if self.options.bos != "auto":
-            raise UserError(f"unknown BOS policy {self.options.bos!r}: use auto or none")
-        tok = self.tokenizer
-        # lm-eval's choice: condition the first token on BOS, or on EOS (the document
-        # separator) for models that have no BOS.
-        for tid in (tok.bos_token_id, tok.eos_token_id, self.model.config.bos_token_id):
-            if tid is not None:
-                return int(tid)
-        return None
-
     # -- tokenization -------------------------------------------------------------------
     def encode(self, texts: Sequence[str], add_prefix: bool = True) -> list[Encoding]:
-        if not texts:
-            return []
-        enc = self.tokenizer(
-            list(texts), add_special_tokens=False, return_offsets_mapping=True
-        )
-        out = []
-        for ids, offs in zip(enc["input_ids"], enc["offset_mapping"]):
-            offs = [tuple(map(int, o)) for o in offs]
-            if add_prefix and self.prefix_id is not None:
-                ids, offs = [self.prefix_id, *ids], [(0, 0), *offs]
-            out.append(Encoding(list(map(int, ids)), offs))
-        return out
+        return self._local.encode(texts, add_prefix=add_prefix)
 
     # -- scoring --------------------------------------------------------------------------
     def _hidden_and_head(self):

@@ -40,8 +40,8 @@ class LocalTokenizer:
         return _tokenizer_digest(self.tokenizer)
 
     def encode(self, texts: Sequence[str], add_prefix: bool = True) -> list[Encoding]:
-        # The same call as HFScorer.encode: no special tokens from the tokenizer, our own
-        # prefix (BOS) in front, offsets from the fast tokenizer.
+        # No special tokens from the tokenizer, our own prefix (BOS) in front, offsets from
+        # the fast tokenizer. HFScorer.encode is this very method.
         if not texts:
             return []
         enc = self.tokenizer(list(texts), add_special_tokens=False, return_offsets_mapping=True)
@@ -66,7 +66,8 @@ def _prefix_id(tok, bos: str, config_bos: int | None) -> int | None:
         return None
     if bos != "auto":
         raise UserError(f"unknown BOS policy {bos!r}: use auto or none")
-    # The hf backend's rule: BOS, else EOS (the document separator), else the config's BOS.
+    # lm-eval's choice: condition the first token on BOS, else on EOS (the document
+    # separator) for models that have no BOS, else on the config's BOS.
     for tid in (tok.bos_token_id, tok.eos_token_id, config_bos):
         if tid is not None:
             return int(tid)
