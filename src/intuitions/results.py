@@ -38,7 +38,8 @@ def versions() -> dict[str, str]:
     import importlib.metadata as md
 
     out = {"python": platform.python_version(), "machine": platform.machine()}
-    for pkg in ("intuitions", "torch", "transformers", "tokenizers", "numpy", "scipy"):
+    for pkg in ("intuitions", "torch", "transformers", "tokenizers", "numpy", "scipy",
+                "jinja2", "matplotlib", "rich", "typer", "safetensors", "pandas"):
         try:
             out[pkg] = md.version(pkg)
         except md.PackageNotFoundError:

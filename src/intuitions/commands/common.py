@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from intuitions.errors import UserError
+from intuitions.textio import read_utf8
 
 Model = Annotated[str, typer.Option("--model", "-m", help="Zoo name (smollm2-135m), folder, Hub id, GGUF file, or family:<preset>[/<member>].")]
 Out = Annotated[Optional[Path], typer.Option("--out", help="Directory for result.json, figures and tables.")]
@@ -20,14 +21,7 @@ Dtype = Annotated[str, typer.Option("--dtype", help="float32 or bfloat16 matmuls
 
 
 def read_text_file(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise UserError(f"cannot read {path}: {e.strerror or e}") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise UserError(f"{path} is not UTF-8 text (bad byte at offset {e.start})") from None
+    return read_utf8(path)
 
 
 def positive(name: str, value: int) -> int:

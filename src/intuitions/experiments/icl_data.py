@@ -8,6 +8,7 @@ from pathlib import Path
 
 from intuitions.datasets import LabelledSet
 from intuitions.errors import BadData, UserError
+from intuitions.textio import read_utf8
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "icl"
 BUILTIN = ("sentiment", "topic", "world")
@@ -30,12 +31,7 @@ def load_data(spec: str, text_col: str = "text", label_col: str = "label") -> La
 
 
 def _read_rows(path: Path) -> list[dict]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise BadData(f"cannot read {path}: {e.strerror or e}") from None
-    except UnicodeDecodeError as e:
-        raise BadData(f"{path} is not UTF-8 text (bad byte at offset {e.start})") from None
+    text = read_utf8(path, BadData)
     if path.suffix in (".csv", ".tsv"):
         import csv
         import io

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from intuitions.errors import BadData, UserError
+from intuitions.textio import read_utf8
 
 OTHER = "other"
 
@@ -83,12 +84,7 @@ def heuristic_spans(text: str) -> tuple[TaskSpan, ...]:
 def read_spans_file(path: Path) -> list[TaggedText]:
     """JSONL, one text per line: {"text": str, "spans": [{"start", "end", "task"} | [start, end, task]],
     "default": optional task for untagged tokens}."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as e:
-        raise UserError(f"cannot read {path}: {e.strerror or e}") from None
-    except UnicodeDecodeError as e:
-        raise UserError(f"{path} is not UTF-8 text (bad byte at offset {e.start})") from None
+    lines = read_utf8(path).splitlines()
     out = [_tagged(line, path, i) for i, line in enumerate(lines, 1) if line.strip()]
     if not out:
         raise UserError(f"{path}: no texts")

@@ -18,6 +18,7 @@ from typing import Sequence
 import numpy as np
 
 from intuitions.errors import BadData
+from intuitions.textio import read_utf8
 from intuitions.models.base import Scorer, score_continuations
 from intuitions.stats import Estimate, bootstrap_ci
 
@@ -102,12 +103,7 @@ def _item(obj, path: Path, line: int, category: str) -> ProbeItem:
 def load_file(path: Path) -> list[ProbeItem]:
     """Items of one category file (`<category>.jsonl`); any schema error names its line."""
     category = path.name.removesuffix(".jsonl")
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as e:
-        raise BadData(f"cannot read probe file {path}: {e.strerror or e}") from None
-    except UnicodeDecodeError as e:
-        raise BadData(f"{path}: not UTF-8 (bad byte at offset {e.start})") from None
+    lines = read_utf8(path, BadData).splitlines()
     items, ids = [], set()
     for i, text in enumerate(lines, 1):
         if not text.strip():

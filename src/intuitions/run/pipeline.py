@@ -194,18 +194,6 @@ def machine() -> dict:
     return info
 
 
-def all_versions() -> dict[str, str]:
-    import importlib.metadata as md
-
-    v = versions()
-    for pkg in ("jinja2", "matplotlib", "rich", "typer", "safetensors", "pandas"):
-        try:
-            v[pkg] = md.version(pkg)
-        except md.PackageNotFoundError:
-            pass
-    return v
-
-
 def _remembered(plan: RunPlan, o: StepOutcome) -> StepOutcome:
     if not o.cached and o.record.status == "ok":
         remember_seconds(plan.preset, o.record.name, o.this_run_s)
@@ -219,7 +207,7 @@ def execute(plan: RunPlan, run_dir: Path, *, progress: bool = True, render: bool
     real = tuple(m for m in plan.models if models[m]["installed"])
     manifest = {"id": plan.run_id, "preset": plan.preset, "config": plan.resolved,
                 "config_hash": plan.config_hash, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                "versions": all_versions(), "machine": machine(), "models": models,
+                "versions": versions(), "machine": machine(), "models": models,
                 "steps": ["ladder"] + [e.name for e in plan.experiments], "status": "running"}
     write_json(run_dir / "run.json", manifest)
     names = manifest["steps"]
