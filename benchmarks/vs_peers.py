@@ -5,8 +5,12 @@
 
 (a) per-token scoring of mixed-length texts: intuitions `Scorer.score` vs minicons
     `IncrementalLMScorer.token_score` vs lm-eval `HFLM.loglikelihood_rolling`;
-(b) few-shot classification, queries x 2 labels with 8 shared demonstrations:
-    intuitions `score_continuations` (shared-prefix KV reuse) vs lm-eval `HFLM.loglikelihood`.
+(b) few-shot classification as `intuitions icl` scores it: queries x 2 labels, each query
+    after 8 demonstrations (4 per class) and again after the same 8 with the content-free
+    input (calibration): `icl.score_prompts` (shared-prefix KV reuse) vs lm-eval
+    `HFLM.loglikelihood` on the identical context/label pairs;
+(b') the same shape without the content-free twin, demonstrations drawn per query from a
+    small pool: little prefix to share, so this measures batching alone.
 Prints throughput, ratios, and the max |difference| of summed logprobs (target <= 1e-3).
 The peers live only in .venv-bench, never in the project's dependencies."""
 
@@ -52,6 +56,15 @@ def icl_requests(n: int, seed: int = 0) -> tuple[list[str], list[str]]:
     return ctxs, conts
 
 
+def icl_prompts(n: int):
+    """The requests `intuitions icl` sends for n sentiment queries at k=4 per class."""
+    from intuitions.experiments import icl
+
+    design = icl.Design(k_sweep=(4,), flips=(0,), seeds=(0,), n=n)
+    prompts = icl.build_prompts(icl.load_data("sentiment"), design, run_seed=0)
+    return [p for p in prompts if p.condition.startswith("gold")], design.template
+
+
 def timed(fn):
     t = time.perf_counter()
     out = fn()
@@ -92,23 +105,53 @@ def bench_model(path: str, n_texts: int, n_queries: int, batch: int) -> None:
         print(f"  {name:>10}: {n_tok / t:8.1f} tok/s  ({t:6.1f} s)  max|Δsum| vs intuitions {np.max(np.abs(s - ours_sum)):.2e}")
     print(f"  ratios: intuitions/minicons {t_mini / t_ours:.2f}x (target >= 2), "
           f"intuitions/lm-eval {t_lme / t_ours:.2f}x (target >= 1)")
+    fp64_referee(ours, path, seqs, {"intuitions": ours_sum, "minicons": mini_sum, "lm-eval": lme_sum})
 
-    ctxs, conts = icl_requests(n_queries)
-    n_req = len(ctxs)
-    if max(len(x) for x in tokenize(ours, ctxs)) + 2 > ours.window:
-        print(f"(b) skipped: 8-shot prompts exceed this model's {ours.window}-token context")
-        return
     # lm-eval's loglikelihood prepends no BOS to a non-empty context for this tokenizer;
     # score the identical token sequences.
     ours = HFScorer(ours.model, ours.tokenizer, ours.name, HFOptions(bos="none"))
+    from intuitions.experiments import icl
+
+    prompts, template = icl_prompts(n_queries)
+    pairs = [(ctx, w) for p in prompts for ctx in (p.context, p.cf_context) for w in p.candidates]
+    if max(len(x) for x in tokenize(ours, [c for c, _ in pairs])) + 2 > ours.window:
+        print(f"(b) skipped: 8-shot prompts exceed this model's {ours.window}-token context")
+        return
+    icl.score_prompts(ours, prompts[:2], template)  # warm-up
+    scored, t_o = timed(lambda: icl.score_prompts(ours, prompts, template))
+    mine = [x for s in scored for x in (*s.logprob, *s.cf_logprob)]
+    reqs = [Instance("loglikelihood", {}, (c, template.label(w)), i) for i, (c, w) in enumerate(pairs)]
+    theirs, t_l = timed(lambda: lm.loglikelihood(reqs, disable_tqdm=True))
+    diff = max(abs(a - b[0]) for a, b in zip(mine, theirs))
+    print(f"(b) intuitions icl: {len(prompts)} queries x 2 labels, 8 demonstrations, each prompt "
+          f"also with the content-free input ({len(pairs)} requests)")
+    print(f"  intuitions: {len(pairs) / t_o:7.2f} req/s   lm-eval: {len(pairs) / t_l:7.2f} req/s   "
+          f"ratio {t_l / t_o:.2f}x (target >= 1.5)   max|Δ| {diff:.2e}")
+
+    ctxs, conts = icl_requests(n_queries)
     score_continuations(ours, ctxs[:4], conts[:4])
     ours_cont, t_o = timed(lambda: score_continuations(ours, ctxs, conts))
     reqs = [Instance("loglikelihood", {}, (c, k), i) for i, (c, k) in enumerate(zip(ctxs, conts))]
     lme_cont, t_l = timed(lambda: lm.loglikelihood(reqs, disable_tqdm=True))
     diff = max(abs(a.logprob - b[0]) for a, b in zip(ours_cont, lme_cont))
-    print(f"(b) {n_queries} queries x 2 labels, 8 shared demonstrations each")
-    print(f"  intuitions: {n_req / t_o:7.2f} req/s   lm-eval: {n_req / t_l:7.2f} req/s   "
-          f"ratio {t_l / t_o:.2f}x (target >= 1.5)   max|Δ| {diff:.2e}")
+    print(f"(b') {n_queries} queries x 2 labels, 8 demonstrations drawn per query, no content-free twin")
+    print(f"  intuitions: {len(ctxs) / t_o:7.2f} req/s   lm-eval: {len(ctxs) / t_l:7.2f} req/s   "
+          f"ratio {t_l / t_o:.2f}x   max|Δ| {diff:.2e}")
+
+
+def fp64_referee(ours, path: str, seqs, sums: dict) -> None:
+    """Where two tools disagree, float64 says which is off: rescore the texts with the largest
+    disagreement in float64 and print every tool's distance from it."""
+    from transformers import AutoModelForCausalLM
+
+    from intuitions.models.hf import HFScorer
+
+    base = sums["intuitions"]
+    worst = sorted({int(np.argmax(np.abs(s - base))) for name, s in sums.items() if name != "intuitions"})
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float64)
+    ref = np.array([r.total() for r in HFScorer(model, ours.tokenizer, "fp64", ours.options).score([seqs[i] for i in worst])])
+    errs = ", ".join(f"{name} {np.max(np.abs(s[worst] - ref)):.2e}" for name, s in sums.items())
+    print(f"  float64 referee on the {len(worst)} most disputed texts: |Δsum| {errs}")
 
 
 def memory_sweep(path: str) -> None:

@@ -321,6 +321,27 @@ def test_score_suffixes_equals_concatenated_scoring(tiny_model_dir, budget):
     assert scorer.score_suffixes([([bos, 3], [])]) == [0.0]
 
 
+@pytest.mark.parametrize("budget", [4096, 40])
+def test_shared_stems_give_the_same_scores(tiny_model_dir, budget):
+    """Prefixes that open alike (a demonstration block with several queries, one prefix the
+    opening of another) run their stem once; the sums must not change."""
+    from intuitions.models.hf import HFOptions, HFScorer, shared_stems
+
+    scorer = HFScorer.load(str(tiny_model_dir), name="tiny", options=HFOptions(token_budget=budget))
+    rng = np.random.default_rng(1)
+    demos = [scorer.prefix_id] + rng.integers(2, 250, size=20).tolist()
+    other = [scorer.prefix_id] + rng.integers(2, 250, size=14).tolist()
+    prefixes = [demos + rng.integers(2, 250, size=k).tolist() for k in (1, 3, 3, 7)]
+    prefixes += [demos[:12], other + [5], other + [6, 7]]
+    pairs = [(p, rng.integers(2, 250, size=n).tolist()) for p in prefixes for n in (1, 3)]
+    stems = shared_stems([tuple(p) for p in prefixes])
+    assert stems[tuple(prefixes[0])] == tuple(demos) and stems[tuple(prefixes[5])] == tuple(other)
+    assert stems[tuple(prefixes[4])] == ()  # demos[:11] (never the whole prefix) serves it alone
+    got = scorer.score_suffixes(pairs)
+    full = scorer.score([c + k for c, k in pairs])
+    assert np.allclose(got, [s.total(len(c)) for s, (c, _) in zip(full, pairs)], atol=1e-4, rtol=0)
+
+
 def test_icl_with_prefix_reuse_matches_plain_scoring(tiny_scorer):
     class Plain:  # the same model without score_suffixes
         name, fingerprint = tiny_scorer.name, tiny_scorer.fingerprint
