@@ -396,3 +396,16 @@ def test_tp_option_is_shorthand_for_the_vllm_spec():
             with_tp(model, tp)
     with pytest.raises(UserError, match="unknown vllm spec option"):
         vllm_spec("m?tensor=2")
+
+
+@pytest.mark.parametrize("command", ["density", "icl", "cot", "multitask"])
+def test_every_scoring_command_takes_tp(command):
+    """--tp reaches the loader: on a model that is not vllm: it is a one-line error, exit 2."""
+    import subprocess
+    import sys
+
+    extra = ["hi"] if command == "density" else []
+    r = subprocess.run([sys.executable, "-m", "intuitions.cli", command, "--model", "smollm2-135m", "--tp", "2", *extra],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2, r.stderr
+    assert "--tp applies to vllm: models only" in r.stderr and "Traceback" not in r.stderr

@@ -17,7 +17,7 @@ import pytest
 import runfakes
 from intuitions.cli import main
 from intuitions.errors import UserError
-from intuitions.run import config, pipeline
+from intuitions.run import config, pipeline, progress
 
 
 def _cli(argv: list[str], capsys) -> tuple[int, str, str]:
@@ -223,7 +223,7 @@ def test_progress_display_runs(tmp_path, monkeypatch):
     runfakes.install(tmp_path, monkeypatch)
     out = pipeline.execute(runfakes.make_plan(), tmp_path / "run", progress=True, render=False)
     assert all(o.record.status == "ok" for o in out.steps)
-    assert pipeline.expected_seconds("smoke", "fake_icl") < pipeline.DEFAULT_GUESS_S  # remembered for the ETA
+    assert pipeline.expected_seconds("smoke", "fake_icl") < progress.DEFAULT_GUESS_S  # remembered for the ETA
 
 
 def test_failed_ladder_is_recorded_and_experiments_still_run(tmp_path, monkeypatch):

@@ -30,6 +30,7 @@ def cot(
     out: common.Out = None,
     dtype: common.Dtype = "float32",
     no_cache: common.NoCache = False,
+    tp: common.TP = None,
 ) -> None:
     from intuitions.experiments import cot as exp
     from intuitions.models import zoo
@@ -62,7 +63,7 @@ def cot(
         ensure_out_dir(out)
     con = Console(stderr=True)
     with con.status("loading") as status:
-        res = exp.run(specs, cfg, lambda s: common.load_scorer(s, dtype, no_cache), progress=status.update)
+        res = exp.run(specs, cfg, lambda s: common.load_scorer(s, dtype, no_cache, tp), progress=status.update)
     _print(res)
     if out is not None:
         from intuitions.experiments.cot_figures import render

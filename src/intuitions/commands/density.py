@@ -25,6 +25,7 @@ def density(
     example: Annotated[bool, typer.Option("--example", help="Score the built-in predictable/unpredictable pair.")] = False,
     dtype: common.Dtype = "float32",
     no_cache: common.NoCache = False,
+    tp: common.TP = None,
 ) -> None:
     from intuitions.experiments import density as exp
 
@@ -36,7 +37,7 @@ def density(
     if dir_out is not None:
         from intuitions.results import ensure_out_dir
         ensure_out_dir(dir_out)
-    scorer = common.load_scorer(model, dtype, no_cache)
+    scorer = common.load_scorer(model, dtype, no_cache, tp)
     res = exp.run(scorer, texts)
     _print(res, example)
     from intuitions.report.heatmap import html as render_html

@@ -29,6 +29,7 @@ def icl(
     out: common.Out = None,
     dtype: common.Dtype = "float32",
     no_cache: common.NoCache = False,
+    tp: common.TP = None,
 ) -> None:
     from intuitions.experiments import icl as exp
     from intuitions.models import zoo
@@ -52,7 +53,7 @@ def icl(
         from intuitions.results import ensure_out_dir
 
         ensure_out_dir(out)
-    res = exp.run_jobs(jobs, design, seed, lambda s: common.load_scorer(s, dtype, no_cache))
+    res = exp.run_jobs(jobs, design, seed, lambda s: common.load_scorer(s, dtype, no_cache, tp))
     from intuitions.results import to_jsonable
 
     saved = {"result": to_jsonable(res)}

@@ -29,6 +29,7 @@ def multitask(
     categories: Annotated[Optional[str], typer.Option("--categories", help="Comma-separated probe categories (default: all).")] = None,
     dtype: common.Dtype = "float32",
     no_cache: common.NoCache = False,
+    tp: common.TP = None,
 ) -> None:
     from intuitions.experiments import multitask as exp
     from intuitions.experiments import probes as pr
@@ -61,7 +62,7 @@ def multitask(
     def load(spec: str):
         if spec not in cache:  # a model both decomposed and probed loads once
             cache.clear()
-            cache[spec] = common.load_scorer(spec, dtype, no_cache)
+            cache[spec] = common.load_scorer(spec, dtype, no_cache, tp)
         return cache[spec]
 
     with con.status("scoring") as status:
