@@ -148,3 +148,30 @@ def test_generate_is_greedy_and_deterministic(tiny_scorer):
     a = tiny_scorer.generate(["The cat"], 5)
     assert a == tiny_scorer.generate(["The cat"], 5)
     assert isinstance(a[0], str)
+
+
+@pytest.mark.parametrize("softcap", [None, 3.0])
+def test_vocabulary_blocks_match_full_log_softmax(tiny_scorer, monkeypatch, softcap):
+    """The head's online pass over vocabulary blocks (a block size that does not divide the
+    vocabulary, so the ragged last block is covered) against float64 log-softmax of the
+    full logits: logprob, rank and entropy."""
+    import torch
+
+    from intuitions.models import hf
+
+    monkeypatch.setattr(hf, "VOCAB_BLOCK", 100)
+    monkeypatch.setattr(tiny_scorer, "softcap", softcap)
+    seq = tokenize(tiny_scorer, [TEXTS[1]])[0]
+    with torch.no_grad():
+        z = tiny_scorer.model(torch.tensor([seq])).logits[0, :-1].double()
+    if softcap:
+        z = torch.tanh(z / softcap) * softcap
+    lp_all = torch.log_softmax(z, -1)
+    tgt = torch.tensor(seq[1:])
+    ref_lp = lp_all[torch.arange(len(tgt)), tgt]
+    ref_rank = (lp_all > ref_lp[:, None]).sum(1) + 1
+    ref_ent = -(lp_all.exp() * lp_all).sum(1)
+    got = tiny_scorer.score([seq])[0]
+    np.testing.assert_allclose(got.logprobs[1:], ref_lp.numpy(), atol=1e-4)
+    np.testing.assert_allclose(got.entropies[1:], ref_ent.numpy(), atol=1e-4)
+    assert np.mean(got.ranks[1:] == ref_rank.numpy()) == 1.0
