@@ -11,7 +11,8 @@
     `HFLM.loglikelihood` on the identical context/label pairs;
 (b') the same shape without the content-free twin, demonstrations drawn per query from a
     small pool: little prefix to share, so this measures batching alone.
-Prints throughput, ratios, and the max |difference| of summed logprobs (target <= 1e-3).
+Prints throughput (median of --repeats interleaved runs per tool), ratios, and the max
+|difference| of summed logprobs (target <= 1e-3).
 The peers live only in .venv-bench, never in the project's dependencies."""
 
 from __future__ import annotations
@@ -71,7 +72,20 @@ def timed(fn):
     return out, time.perf_counter() - t
 
 
-def bench_model(path: str, n_texts: int, n_queries: int, batch: int) -> None:
+def interleaved(fns: dict, repeats: int) -> tuple[dict, dict]:
+    """Each tool `repeats` times, taking turns, so a noisy neighbour on a shared VM slows
+    every tool alike: returns (last result, median seconds) per tool, and prints the spread."""
+    outs, times = {}, {k: [] for k in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            outs[name], t = timed(fn)
+            times[name].append(t)
+    if repeats > 1:
+        print("  seconds per repeat: " + "; ".join(f"{k} " + " ".join(f"{t:.1f}" for t in v) for k, v in times.items()))
+    return outs, {k: float(np.median(v)) for k, v in times.items()}
+
+
+def bench_model(path: str, n_texts: int, n_queries: int, batch: int, repeats: int) -> None:
     from lm_eval.api.instance import Instance
     from lm_eval.models.huggingface import HFLM
     from minicons import scorer as mscorer
@@ -87,25 +101,26 @@ def bench_model(path: str, n_texts: int, n_queries: int, batch: int) -> None:
     n_tok = sum(len(s) - 1 for s in seqs)  # scored tokens
     print(f"\n## {path}\n(a) {n_texts} texts, {n_tok} scored tokens; load {os.getloadavg()[0]:.2f}")
 
-    ours.score(seqs[:4])  # warm-up
-    res, t_ours = timed(lambda: ours.score(seqs))
-    ours_sum = np.array([r.total() for r in res])
-
     mini = mscorer.IncrementalLMScorer(path, device="cpu")
-    mini_res, t_mini = timed(lambda: [x for i in range(0, len(corpus), batch)
-                                      for x in mini.token_score(corpus[i:i + batch], bos_token=True)])
-    mini_sum = np.array([sum(s for _, s in toks) for toks in mini_res])
-
     lm = HFLM(pretrained=path, device="cpu", batch_size=batch, dtype="float32")
     reqs = [Instance("loglikelihood_rolling", {}, (t,), i) for i, t in enumerate(corpus)]
-    lme, t_lme = timed(lambda: lm.loglikelihood_rolling(reqs, disable_tqdm=True))
-    lme_sum = np.array(lme, float)
+    ours.score(seqs[:4])  # warm-up
+    outs, secs = interleaved({
+        "intuitions": lambda: ours.score(seqs),
+        "minicons": lambda: [x for i in range(0, len(corpus), batch)
+                             for x in mini.token_score(corpus[i:i + batch], bos_token=True)],
+        "lm-eval": lambda: lm.loglikelihood_rolling(reqs, disable_tqdm=True),
+    }, repeats)
+    t_ours, t_mini, t_lme = secs["intuitions"], secs["minicons"], secs["lm-eval"]
+    ours_sum = np.array([r.total() for r in outs["intuitions"]])
+    mini_sum = np.array([sum(s for _, s in toks) for toks in outs["minicons"]])
+    lme_sum = np.array(outs["lm-eval"], float)
 
     for name, t, s in [("intuitions", t_ours, ours_sum), ("minicons", t_mini, mini_sum), ("lm-eval", t_lme, lme_sum)]:
         print(f"  {name:>10}: {n_tok / t:8.1f} tok/s  ({t:6.1f} s)  max|Δsum| vs intuitions {np.max(np.abs(s - ours_sum)):.2e}")
     print(f"  ratios: intuitions/minicons {t_mini / t_ours:.2f}x (target >= 2), "
           f"intuitions/lm-eval {t_lme / t_ours:.2f}x (target >= 1)")
-    fp64_referee(ours, path, seqs, {"intuitions": ours_sum, "minicons": mini_sum, "lm-eval": lme_sum})
+    fp64_referee(path, seqs, {"intuitions": ours_sum, "minicons": mini_sum, "lm-eval": lme_sum})
 
     # lm-eval's loglikelihood prepends no BOS to a non-empty context for this tokenizer;
     # score the identical token sequences.
@@ -118,10 +133,11 @@ def bench_model(path: str, n_texts: int, n_queries: int, batch: int) -> None:
         print(f"(b) skipped: 8-shot prompts exceed this model's {ours.window}-token context")
         return
     icl.score_prompts(ours, prompts[:2], template)  # warm-up
-    scored, t_o = timed(lambda: icl.score_prompts(ours, prompts, template))
-    mine = [x for s in scored for x in (*s.logprob, *s.cf_logprob)]
     reqs = [Instance("loglikelihood", {}, (c, template.label(w)), i) for i, (c, w) in enumerate(pairs)]
-    theirs, t_l = timed(lambda: lm.loglikelihood(reqs, disable_tqdm=True))
+    outs, secs = interleaved({"intuitions": lambda: icl.score_prompts(ours, prompts, template),
+                              "lm-eval": lambda: lm.loglikelihood(reqs, disable_tqdm=True)}, repeats)
+    t_o, t_l, theirs = secs["intuitions"], secs["lm-eval"], outs["lm-eval"]
+    mine = [x for s in outs["intuitions"] for x in (*s.logprob, *s.cf_logprob)]
     diff = max(abs(a - b[0]) for a, b in zip(mine, theirs))
     print(f"(b) intuitions icl: {len(prompts)} queries x 2 labels, 8 demonstrations, each prompt "
           f"also with the content-free input ({len(pairs)} requests)")
@@ -139,18 +155,22 @@ def bench_model(path: str, n_texts: int, n_queries: int, batch: int) -> None:
           f"ratio {t_l / t_o:.2f}x   max|Δ| {diff:.2e}")
 
 
-def fp64_referee(ours, path: str, seqs, sums: dict) -> None:
+def fp64_referee(path: str, seqs, sums: dict) -> None:
     """Where two tools disagree, float64 says which is off: rescore the texts with the largest
-    disagreement in float64 and print every tool's distance from it."""
+    disagreement with a plain float64 forward and log-softmax (no tool's code) and print every
+    tool's distance from it."""
     from transformers import AutoModelForCausalLM
-
-    from intuitions.models.hf import HFScorer
 
     base = sums["intuitions"]
     worst = sorted({int(np.argmax(np.abs(s - base))) for name, s in sums.items() if name != "intuitions"})
     model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float64)
-    ref = np.array([r.total() for r in HFScorer(model, ours.tokenizer, "fp64", ours.options).score([seqs[i] for i in worst])])
-    errs = ", ".join(f"{name} {np.max(np.abs(s[worst] - ref)):.2e}" for name, s in sums.items())
+    ref = []
+    with torch.no_grad():
+        for i in worst:
+            ids = torch.tensor([list(seqs[i])])
+            lp = torch.log_softmax(model(ids).logits[0, :-1], -1)
+            ref.append(float(lp.gather(1, ids[0, 1:, None]).sum()))
+    errs = ", ".join(f"{name} {np.max(np.abs(s[worst] - np.array(ref))):.2e}" for name, s in sums.items())
     print(f"  float64 referee on the {len(worst)} most disputed texts: |Δsum| {errs}")
 
 
@@ -181,6 +201,7 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--repeats", type=int, default=3, help="timed runs per tool, interleaved; medians reported")
     ap.add_argument("--models", default="smollm2-135m,ladder")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -199,7 +220,7 @@ def main() -> None:
                 print(f"{name}: skipped (not installed)")
                 continue
             path = str(zoo.dequantised_dir(gguf))
-        bench_model(path, args.texts, args.queries, args.batch)
+        bench_model(path, args.texts, args.queries, args.batch, args.repeats)
         if name != "ladder":
             memory_sweep(path)
     print(f"\nthis process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
