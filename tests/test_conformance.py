@@ -285,3 +285,37 @@ def test_openai_backend_on_llama_cpp_pythons_server(reference, gguf_file, model_
             pytest.fail("llama-cpp-python's server echo without BOS was accepted")
     finally:
         srv.stop()
+
+
+def _llama_server() -> str | None:
+    """llama.cpp's own C++ server: INTUITIONS_LLAMA_SERVER, `make llama-server` (built from
+    the llama.cpp that llama-cpp-python's source release vendors), or one on PATH."""
+    for cand in (os.environ.get("INTUITIONS_LLAMA_SERVER"), str(REPO / ".llama-server" / "bin" / "llama-server"),
+                 shutil.which("llama-server")):
+        if cand and Path(cand).is_file() and os.access(cand, os.X_OK):
+            return cand
+    return None
+
+
+@pytest.mark.skipif(_llama_server() is None, reason="no llama-server (make llama-server, or set INTUITIONS_LLAMA_SERVER)")
+@pytest.mark.slow
+def test_openai_backend_refuses_llama_cpps_own_server(reference, gguf_file, model_dir, tmp_path):
+    """llama.cpp's llama-server serves the model but rejects echo outright: the scorer must
+    say so in one line naming the server, and the server must really be serving (a plain
+    completion works), so the refusal is about echo and nothing else."""
+    hf, ids, want = reference
+    port = _free_port()
+    argv = [_llama_server(), "-m", str(gguf_file), "--alias", "tiny", "--host", "127.0.0.1", "--port", str(port),
+            "-c", str(WINDOW + 1), "-t", "1", "-np", "1"]
+    srv = Server(argv, port, tmp_path / "llama-server.log").wait(120)
+    try:
+        body = json.dumps({"model": "tiny", "prompt": "The cat", "max_tokens": 2, "temperature": 0}).encode()
+        req = urllib.request.Request(srv.url + "/completions", data=body, headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=60) as r:
+            assert r.status == 200 and "choices" in json.loads(r.read())
+        with pytest.raises(ServerError) as e:
+            zoo.load(f"openai:{srv.url}#tiny?tokenizer={model_dir}&window={WINDOW}&retries=0", cache=False).score(ids)
+        msg = str(e.value)
+        assert srv.url in msg and "echo" in msg and "\n" not in msg, msg
+    finally:
+        srv.stop()

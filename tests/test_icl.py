@@ -15,7 +15,7 @@ import pytest
 from intuitions.datasets import LabelledSet
 from intuitions.experiments import icl
 from intuitions.models.base import Encoding, TokenScores
-from intuitions.stats import proportion_ci
+from intuitions.stats import clustered_proportion_ci, proportion_ci
 
 # -- stubs ------------------------------------------------------------------------------------
 
@@ -176,8 +176,11 @@ def test_fixed_preference_gives_the_share_of_that_label():
         for scoring in ("sum", "mean"):
             r = _acc(res, cond, scoring)
             assert r.accuracy == pytest.approx(share) and r.n == len(items) and r.seeds == 2
-            e = proportion_ci(round(share * len(items)), len(items))
+            # an item drawn by both seeds is one unit: the interval is the clustered one
+            e = clustered_proportion_ci([data.labels[i] == "positive" for i in items], items)
             assert (r.ci_low, r.ci_high) == pytest.approx((e.ci_low, e.ci_high))
+            naive = proportion_ci(round(share * len(items)), len(items))
+            assert r.ci_high - r.ci_low >= naive.ci_high - naive.ci_low
         # calibration removes a context-free preference: every pair ties, ties share credit
         assert _acc(res, cond, "calibrated").accuracy == pytest.approx(0.5)
     assert _acc(res, "unrelated k=2").accuracy == pytest.approx(0.5)  # foo/bar both at the default
@@ -409,3 +412,46 @@ def test_figures_render_from_saved_result_at_the_bounds(tmp_path):
     paths = render(saved, tmp_path)
     assert [p.name for p in paths] == ["icl_flip.png", "icl_kshot.png", "icl_labels.png"]
     assert all(p.stat().st_size > 1000 for p in paths)
+
+
+def test_clustered_intervals_count_a_repeated_item_once():
+    from intuitions.stats import bootstrap_ci, cluster_bootstrap_ci, clustered_proportion_ci
+
+    rng = np.random.default_rng(0)
+    x, ids = rng.integers(0, 2, 100).astype(float), np.arange(100)
+    alone = proportion_ci(int(x.sum()), 100)
+    once = clustered_proportion_ci(x, ids)  # one observation per item: plain Wilson
+    assert (once.ci_low, once.ci_high) == pytest.approx((alone.ci_low, alone.ci_high))
+    # Every item three times with the same credit (a zero-shot prompt under three seeds):
+    # as wide as 100 items, not 300 (the cluster variance's G/(G-1) makes it 99).
+    thrice = clustered_proportion_ci(np.repeat(x, 3), np.repeat(ids, 3))
+    assert thrice.n == 300 and thrice.value == alone.value
+    assert thrice.ci_high - thrice.ci_low == pytest.approx(alone.ci_high - alone.ci_low, rel=0.02)
+    naive = proportion_ci(int(3 * x.sum()), 300)
+    assert naive.ci_high - naive.ci_low < 0.6 * (thrice.ci_high - thrice.ci_low)
+    boot = cluster_bootstrap_ci(np.repeat(x, 3), np.repeat(ids, 3))
+    plain = bootstrap_ci(x)
+    assert boot.ci_high - boot.ci_low == pytest.approx(plain.ci_high - plain.ci_low, rel=0.15)
+    # All-correct items: no variance to estimate a design effect from, each item counts once.
+    ones = clustered_proportion_ci(np.ones(300), np.repeat(ids, 3))
+    assert ones.ci_low == pytest.approx(proportion_ci(100, 100).ci_low)
+
+
+def test_clustered_interval_keeps_its_coverage_when_items_differ():
+    """Items with their own difficulty, each tested under 5 seeds: the clustered interval
+    covers the population accuracy about 95% of the time; Wilson over all 200 credits as
+    if independent does not."""
+    from intuitions.stats import clustered_proportion_ci
+
+    rng = np.random.default_rng(1)
+    hits = {"clustered": 0, "naive": 0}
+    reps, G, seeds = 400, 40, 5
+    for _ in range(reps):
+        p_item = rng.beta(0.5, 0.5, G)  # strong item effects; population mean 0.5
+        x = (rng.random((G, seeds)) < p_item[:, None]).astype(float).ravel()
+        ids = np.repeat(np.arange(G), seeds)
+        c, n = clustered_proportion_ci(x, ids), proportion_ci(int(x.sum()), len(x))
+        hits["clustered"] += c.ci_low <= 0.5 <= c.ci_high
+        hits["naive"] += n.ci_low <= 0.5 <= n.ci_high
+    assert hits["clustered"] / reps > 0.9
+    assert hits["naive"] / reps < 0.8

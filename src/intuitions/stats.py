@@ -37,12 +37,57 @@ def proportion_ci(k: int, n: int, level: float = 0.95) -> Estimate:
     """Wilson score interval: sane at 0 and 1, where the normal interval collapses."""
     if n == 0:
         return Estimate(float("nan"), float("nan"), float("nan"), 0)
+    lo, hi = _wilson(k / n, n, level)
+    return Estimate(k / n, lo, hi, n)
+
+
+def _wilson(p: float, n: float, level: float) -> tuple[float, float]:
     z = st.norm.ppf(0.5 + level / 2)
-    p = k / n
     den = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / den
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return Estimate(p, float(centre - half), float(centre + half), n)
+    return float(centre - half), float(centre + half)
+
+
+def _clusters(x, clusters) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(observations, per-cluster sums, per-cluster counts)."""
+    x = np.asarray(x, float)
+    _, inv = np.unique(np.asarray(clusters), return_inverse=True)
+    return x, np.bincount(inv, x), np.bincount(inv).astype(float)
+
+
+def clustered_proportion_ci(credit, clusters, level: float = 0.95) -> Estimate:
+    """Wilson interval for a mean credit whose observations come in correlated clusters (the
+    same test item under several seeds is one item, not several): n shrinks to the effective
+    n = n / design effect, the design effect being the cluster-robust variance of the mean
+    over its independent-observations variance (at least 1: clustering never adds
+    information). With no variance to compare, every cluster counts once. One observation
+    per cluster is plain Wilson."""
+    x, S, m = _clusters(credit, clusters)
+    n, G = len(x), len(S)
+    if n == 0:
+        return Estimate(float("nan"), float("nan"), float("nan"), 0)
+    p = float(x.mean())
+    if G == n:
+        lo, hi = _wilson(p, n, level)
+        return Estimate(p, lo, hi, n)
+    v_iid = x.var() / n
+    v_cluster = G / (G - 1) * float(((S - p * m) ** 2).sum()) / n**2 if G > 1 else 0.0
+    n_eff = n / max(1.0, v_cluster / v_iid) if v_iid > 0 and v_cluster > 0 else float(G)
+    lo, hi = _wilson(p, n_eff, level)
+    return Estimate(p, lo, hi, n)
+
+
+def cluster_bootstrap_ci(x, clusters, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> Estimate:
+    """Percentile bootstrap of a mean that resamples whole clusters (an item with all its
+    seeds), so correlated observations are not counted as independent evidence."""
+    x, S, m = _clusters(x, clusters)
+    if len(x) == 0:
+        return Estimate(float("nan"), float("nan"), float("nan"), 0)
+    idx = np.random.default_rng(seed).integers(0, len(S), size=(n_boot, len(S)))
+    boots = S[idx].sum(1) / m[idx].sum(1)
+    lo, hi = np.quantile(boots, [(1 - level) / 2, (1 + level) / 2])
+    return Estimate(float(x.mean()), float(lo), float(hi), len(x))
 
 
 def bootstrap_ci(x, stat=np.mean, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> Estimate:

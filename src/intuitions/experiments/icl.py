@@ -22,7 +22,7 @@ from intuitions.datasets import LabelledSet
 from intuitions.errors import UserError
 from intuitions.experiments.icl_data import UNRELATED_WORDS, load_data, unrelated_words
 from intuitions.models.base import Scorer, score_continuations
-from intuitions.stats import Estimate, bootstrap_ci, proportion_ci
+from intuitions.stats import Estimate, cluster_bootstrap_ci, clustered_proportion_ci
 from intuitions.verdict import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED, Verdict
 
 INTUITIONS = (2, 6)
@@ -283,22 +283,25 @@ def aggregate(model: str, fingerprint: str, n_params: int | None, data: Labelled
     conds = {c.key: c for c in design.conditions()}
     chance = 1.0 / len(data.label_names)
     credits: dict[tuple[str, str], np.ndarray] = {}
+    items: dict[str, np.ndarray] = {}  # the cluster of each credit: seeds re-test the same items
     for key in conds:
         sel = [i for i, p in enumerate(prompts) if p.condition == key]
+        items[key] = np.array([prompts[i].item for i in sel])
         for scoring in SCORINGS:
             credits[key, scoring] = np.array([credit(variant_scores(scores[i], scoring), prompts[i].answer) for i in sel])
     rows = []
     for (key, scoring), c in credits.items():
-        e = proportion_ci(float(c.sum()), len(c))
+        e = clustered_proportion_ci(c, items[key])
         cond = conds[key]
         rows.append(Row(key, cond.kind, cond.k, cond.flip_pct, scoring, e.value, e.ci_low, e.ci_high, len(c), len(design.seeds)))
-    gold = credits[Condition("gold", design.k_main).key, "sum"]
-    contrasts = {
-        "gold-zero-shot": bootstrap_ci(gold - credits["zero-shot", "sum"]),
-        "gold-random": bootstrap_ci(gold - credits[Condition("random", design.k_main).key, "sum"]),
+    gold_key = Condition("gold", design.k_main).key
+    gold = credits[gold_key, "sum"]
+    contrasts = {  # conditions list the same (seed, item) pairs in the same order: paired
+        "gold-zero-shot": cluster_bootstrap_ci(gold - credits["zero-shot", "sum"], items[gold_key]),
+        "gold-random": cluster_bootstrap_ci(gold - credits[Condition("random", design.k_main).key, "sum"], items[gold_key]),
     }
     f100 = credits.get(("flip 100%", "sum"))
-    flip100 = proportion_ci(float(f100.sum()), len(f100)) if f100 is not None else None
+    flip100 = clustered_proportion_ci(f100, items["flip 100%"]) if f100 is not None else None
     follows = None if flip100 is None else bool(flip100.ci_high < chance)
     n_item = len({(p.seed, p.item) for p in prompts}) // len(design.seeds)
     return ModelResult(model, fingerprint, n_params, data.name, n_item, tuple(data.label_names), chance,
