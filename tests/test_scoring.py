@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from intuitions.models.base import score_continuations, score_texts, tokenize
+from intuitions.models.base import continuation_ids, score_continuations, score_texts, tokenize
 from intuitions.models.cache import CachedScorer, ScoreCache
 from intuitions.models.hf import HFOptions, HFScorer
 
@@ -175,3 +175,48 @@ def test_vocabulary_blocks_match_full_log_softmax(tiny_scorer, monkeypatch, soft
     np.testing.assert_allclose(got.logprobs[1:], ref_lp.numpy(), atol=1e-4)
     np.testing.assert_allclose(got.entropies[1:], ref_ent.numpy(), atol=1e-4)
     assert np.mean(got.ranks[1:] == ref_rank.numpy()) == 1.0
+
+
+def test_continuation_scores_are_cached_and_resume(tiny_scorer, tmp_path):
+    """score_suffixes (the few-shot fast path) goes through the cache too: a run killed after
+    its first chunk keeps that chunk, the rerun computes only the rest, and a cached sum is
+    the computed one exactly. A context split elsewhere is a different entry."""
+    cache = ScoreCache(tmp_path / "s.sqlite")
+    ctxs = ["Input: good film\\nOutput:", "Input: bad film\\nOutput:", "Input: fine\\nOutput:"]
+    conts = [" positive", " negative"]
+    cc, kk = [c for c in ctxs for _ in conts], conts * len(ctxs)
+    fresh = score_continuations(tiny_scorer, cc, kk)
+
+    class Dies(Exception):
+        pass
+
+    class Flaky:
+        name, fingerprint, calls = tiny_scorer.name, tiny_scorer.fingerprint, 0
+
+        def encode(self, texts, add_prefix=True):
+            return tiny_scorer.encode(texts, add_prefix=add_prefix)
+
+        def score_suffixes(self, pairs):
+            Flaky.calls += 1
+            if Flaky.calls == 2:
+                raise Dies
+            return tiny_scorer.score_suffixes(pairs)
+
+    first = CachedScorer(Flaky(), cache)
+    score_continuations(first, cc[:2], kk[:2])
+    with pytest.raises(Dies):
+        score_continuations(first, cc, kk)
+    resumed = CachedScorer(tiny_scorer, cache)
+    again = score_continuations(resumed, cc, kk)
+    assert resumed.computed == len(cc) - 2
+    assert [a.logprob for a in again] == pytest.approx([f.logprob for f in fresh], abs=1e-4)
+    third = CachedScorer(tiny_scorer, cache)
+    assert [a.logprob for a in score_continuations(third, cc, kk)] == [a.logprob for a in again]
+    assert third.computed == 0
+    # The same tokens split one token earlier: not the cached quantity.
+    (c, k), = continuation_ids(tiny_scorer, cc[:1], kk[:1])
+    third.score_suffixes([(c[:-1], [c[-1], *k])])
+    assert third.computed == 1
+    # An inner scorer without the fast path: the cache offers none either.
+    assert not hasattr(CachedScorer(object.__new__(type("Plain", (), {"name": "p", "fingerprint": "f"})), cache),
+                       "score_suffixes")

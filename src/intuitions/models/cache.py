@@ -79,8 +79,26 @@ class CachedScorer:
     def generate(self, prompts: Sequence[str], max_new_tokens: int, **kw) -> list[str]:
         return self.inner.generate(prompts, max_new_tokens, **kw)  # kw: backend extras (stop)
 
-    def __getattr__(self, item):  # backend extras (score_suffixes, model, tokenizer, ...)
+    def __getattr__(self, item):  # backend extras (model, tokenizer, ...)
+        if item == "score_suffixes" and hasattr(self.inner, "score_suffixes"):
+            return self._score_suffixes  # only where the inner scorer has the fast path
         return getattr(self.inner, item)
+
+    def _score_suffixes(self, pairs: Sequence[tuple[Sequence[int], Sequence[int]]]) -> list[float]:
+        """The inner scorer's summed continuation logprobs, cached per (context, continuation):
+        the split point is part of the key, since the same tokens split elsewhere are another
+        quantity. The caller's chunks are the unit of work kept when a run dies."""
+        keys = [_key(f"{self.fingerprint}|suffix|{len(c)}", [*c, *k]) for c, k in pairs]
+        found = self.cache.get_many(keys)
+        todo = list(dict.fromkeys(k for k in keys if k not in found))
+        if todo:
+            first = {k: i for i, k in reversed(list(enumerate(keys)))}
+            sums = self.inner.score_suffixes([pairs[first[k]] for k in todo])
+            self.computed += len(todo)
+            fresh = [(k, np.float64(v).tobytes()) for k, v in zip(todo, sums)]
+            self.cache.put_many(fresh)
+            found.update(fresh)
+        return [float(np.frombuffer(found[k], np.float64)[0]) for k in keys]
 
     def score(self, seqs: Sequence[Sequence[int]]) -> list[TokenScores]:
         keys = [_key(self.fingerprint, s) for s in seqs]
