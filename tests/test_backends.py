@@ -88,7 +88,7 @@ class RefServer:
     # -- the model side --------------------------------------------------------------------
     def answer(self, body):
         tok = self.hf.tokenizer
-        if body.get("echo") and self.bug == "reject_echo":  # llama.cpp's llama-server
+        if body.get("echo") and self.bug == "reject_echo":  # older llama.cpp llama-server
             return 400, {"error": {"code": 400, "message": "Only no echo is supported", "type": "invalid_request_error"}}
         if body.get("model") != self.model_name:
             return 404, {"error": {"message": f"model {body.get('model')} not found"}}
@@ -97,6 +97,14 @@ class RefServer:
             return 400, {"error": {"message": f"maximum context length is {self.max_model_len} tokens"}}
         if isinstance(prompt, str) or (prompt and isinstance(prompt[0], int)):
             prompt = [prompt]
+        if body.get("echo") and self.bug == "ignore_echo":
+            # llama.cpp's llama-server (b1-0c1e570, as vendored by llama-cpp-python 0.3.36),
+            # answer recorded: 200, no echo, chat-style logprobs of the generated token only.
+            gen = {"id": 215, "token": "\u0019", "bytes": [25], "logprob": -5.13278341293335}
+            return 200, {"choices": [{"text": "\u0019", "index": k, "finish_reason": "length",
+                                      "logprobs": {"content": [{**gen, "top_logprobs": [gen]}]}}
+                                     for k in range(len(prompt))],
+                         "object": "text_completion", "model": self.model_name, "system_fingerprint": "b1-0c1e570"}
         if self.bug in ("no_batch", "text_only") and len(prompt) > 1:
             return 500, {"error": {"message": "AssertionError"}}  # llama-cpp-python asserts
         if self.bug == "text_only" and not isinstance(prompt[0], str):
@@ -218,6 +226,7 @@ def test_openai_falls_back_to_the_prompt_form_the_server_takes(tiny_scorer, tiny
 
 @pytest.mark.parametrize("bug,match", [
     ("reject_echo", "refused every echo.*Only no echo is supported"),
+    ("ignore_echo", "no prompt logprobs.*llama-server ignores or rejects echo"),
     ("no_logprobs", "no prompt logprobs"),
     ("drop_first_after_bos", "no logprob for prompt token 1.*drops the first logprob"),
 ])

@@ -8,6 +8,8 @@ Backends and what they need here:
     openai+vllm       a real `vllm serve` on 127.0.0.1, from the same Python
     openai+llama-cpp  llama-cpp-python's own server (`python -m llama_cpp.server`) on a GGUF
                       export of the model: conforms, or its echo bug is caught and proven
+    openai+llama-server  llama.cpp's C++ server (`make llama-server`, or INTUITIONS_LLAMA_SERVER):
+                      gives no prompt logprobs, and the scorer refuses it in one line
 
 Servers run on loopback only, on a free port, with bounded waits, and are stopped after."""
 
@@ -300,9 +302,10 @@ def _llama_server() -> str | None:
 @pytest.mark.skipif(_llama_server() is None, reason="no llama-server (make llama-server, or set INTUITIONS_LLAMA_SERVER)")
 @pytest.mark.slow
 def test_openai_backend_refuses_llama_cpps_own_server(reference, gguf_file, model_dir, tmp_path):
-    """llama.cpp's llama-server serves the model but rejects echo outright: the scorer must
-    say so in one line naming the server, and the server must really be serving (a plain
-    completion works), so the refusal is about echo and nothing else."""
+    """llama.cpp's llama-server serves the model but gives no prompt logprobs (older builds
+    reject echo, current ones ignore it): the scorer must say so in one line naming the
+    server, and the server must really be serving (a plain completion works), so the
+    refusal is about echo and nothing else."""
     hf, ids, want = reference
     port = _free_port()
     argv = [_llama_server(), "-m", str(gguf_file), "--alias", "tiny", "--host", "127.0.0.1", "--port", str(port),

@@ -14,7 +14,9 @@ Why we check instead of trusting the answer:
   per request (llama-cpp-python), text only. We negotiate once, on a probe, and remember.
 - Echo paths have bugs. llama-cpp-python pairs token i with the distribution *after* it
   when the prompt has no BOS (off by one), and drops the first logprob after a BOS;
-  llama.cpp's `llama-server` rejects echo outright. The probe catches the off-by-one with
+  llama.cpp's `llama-server` rejects echo (older builds: HTTP 400) or ignores it (the build
+  llama-cpp-python 0.3.36 vendors: HTTP 200, no prompt tokens, the generated token's
+  logprob only). The probe catches the off-by-one with
   a causal test (the prediction for the last position may not depend on the last token);
   a missing logprob or a misaligned echo is refused with the position that failed.
 - The OpenAI API gives only the chosen token's logprob and the top-k, so ranks are known
@@ -173,7 +175,7 @@ def parse_choice(choice: dict) -> Echo:
     lp = choice.get("logprobs")
     if not isinstance(lp, dict) or not isinstance(lp.get("token_logprobs"), list) or not lp.get("tokens"):
         raise ServerError("the server returned no prompt logprobs for echo=true, so it cannot "
-                          "score text (llama.cpp's llama-server rejects echo; vLLM serve works)")
+                          "score text (llama.cpp's llama-server ignores or rejects echo; vLLM serve works)")
     tops = lp.get("top_logprobs") or [None] * len(lp["tokens"])
     top = [max(d.items(), key=lambda kv: kv[1]) if isinstance(d, dict) and d else None for d in tops]
     return Echo(list(lp["tokens"]), list(lp["token_logprobs"]), top)
