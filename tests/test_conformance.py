@@ -223,6 +223,31 @@ def test_vllm_in_process_conforms(reference, model_dir):
 
 
 @pytest.mark.skipif(_vllm_python() is None, reason="no vllm (make vllm-env, or set INTUITIONS_VLLM_PYTHON)")
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="tensor parallelism over 2 CPU workers needs 2 cores")
+@pytest.mark.slow
+def test_vllm_tensor_parallel_conforms(reference, model_dir):
+    """tp=2 for real: vLLM's CPU backend splits every layer over two worker processes, one
+    core each. Same logprobs as hf, and the process exits cleanly (the scorer stops the
+    engine at exit; left to teardown, the workers can abort it with 134, a race)."""
+    from intuitions.models.base import TokenScores
+
+    hf, ids, want = reference
+    spec = f"vllm:{model_dir}?tp=2&dtype=float32&max_model_len={WINDOW + 1}&enforce_eager=1"
+    req = json.dumps({"spec": spec, "texts": TEXTS + [LONG], "ids": ids, "prompts": ["The cat sat"]})
+    env = {**os.environ, "VLLM_CPU_KVCACHE_SPACE": "1", "VLLM_CPU_OMP_THREADS_BIND": "0|1",
+           "PYTHONPATH": str(REPO / "src")}
+    proc = subprocess.run([_vllm_python(), "-c", VLLM_CHILD], input=req, capture_output=True, text=True,
+                          env=env, timeout=540, cwd=str(model_dir.parent))
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT")), None)
+    assert proc.returncode == 0 and line, (proc.returncode, proc.stderr[-3000:])
+    res = json.loads(line[len("RESULT"):])
+    got = [TokenScores(np.asarray(i), np.array(lp, dtype=float), np.asarray(rk))
+           for i, lp, rk in zip(ids, res["logprobs"], res["ranks"])]
+    _assert_conforms(got, want)
+    assert res["generated"][0] == hf.generate(["The cat sat"], 6)
+
+
+@pytest.mark.skipif(_vllm_python() is None, reason="no vllm (make vllm-env, or set INTUITIONS_VLLM_PYTHON)")
 @pytest.mark.slow
 def test_openai_backend_on_a_real_vllm_server_conforms(reference, model_dir, tmp_path):
     hf, ids, want = reference

@@ -16,6 +16,7 @@ parallelism (split the layers over nodes); docs/scale.md says when to use which.
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import hashlib
 import json
@@ -124,6 +125,7 @@ class VLLMScorer:
                       tensor_parallel_size=spec.tp, pipeline_parallel_size=spec.pp, dtype=spec.dtype,
                       gpu_memory_utilization=spec.gpu_memory_utilization, seed=0,
                       enable_prefix_caching=False, max_logprobs=1, enforce_eager=spec.enforce_eager, **kw)
+            atexit.register(self.close)
         self.llm = llm
         ctx = spec.max_model_len or int(llm.llm_engine.model_config.max_model_len)
         # vLLM counts the one generated token against max_model_len: prompts get ctx - 1.
@@ -136,6 +138,15 @@ class VLLMScorer:
             "revision": spec.revision, "dtype": spec.dtype, "tokenizer": tokenizer.digest,
             "prefix": tokenizer.prefix_id, "window": self.window, "stride": self.stride,
         }, sort_keys=True).encode()).hexdigest()[:24]
+
+    def close(self) -> None:
+        """Stop vLLM's engine and its workers. Left to interpreter teardown, vLLM's CPU
+        tensor-parallel workers race it and can abort the process (exit 134, seen 1 run in
+        2 here) after the results are written."""
+        core = getattr(getattr(self.llm, "llm_engine", None), "engine_core", None)
+        if core is not None and hasattr(core, "shutdown") and not getattr(self, "_closed", False):
+            self._closed = True
+            core.shutdown()
 
     def encode(self, texts: Sequence[str], add_prefix: bool = True) -> list[Encoding]:
         return self.tok.encode(texts, add_prefix=add_prefix)
