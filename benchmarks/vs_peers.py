@@ -1,7 +1,7 @@
 """intuitions vs the tools researchers use today, same model, same requests, same run.
 
     make bench-env                                   # once: .venv-bench with minicons + lm-eval
-    .venv-bench/bin/python benchmarks/vs_peers.py [--texts 200] [--queries 200]
+    .venv-bench/bin/python benchmarks/vs_peers.py [--texts 200] [--queries 200] [--peers both]
 
 (a) per-token scoring of mixed-length texts: intuitions `Scorer.score` vs minicons
     `IncrementalLMScorer.token_score` vs lm-eval `HFLM.loglikelihood_rolling`;
@@ -11,22 +11,32 @@
     `HFLM.loglikelihood` on the identical context/label pairs;
 (b') the same shape without the content-free twin, demonstrations drawn per query from a
     small pool: little prefix to share, so this measures batching alone.
-Prints throughput (median of --repeats interleaved runs per tool), ratios, and the max
-|difference| of summed logprobs (target <= 1e-3).
+
+Every timed run is a fresh process (load and a 4-request warm-up untimed), the tools taking
+turns --repeats times, so no tool inherits another's heap or threads and a noisy neighbour
+slows every tool alike; medians are reported. All use --threads torch threads.
+intuitions runs as its CLI does: OMP_WAIT_POLICY=PASSIVE, and its scorer keeps freed memory
+(models/allocator.py). Peers run `shipped` (their defaults) and/or `tuned` (given those
+same two process settings), so the part of the ratio that is process settings shows.
+Prints throughput, ratios, and the max |difference| of summed logprobs (target <= 1e-3),
+with a float64 referee where tools disagree.
 The peers live only in .venv-bench, never in the project's dependencies."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import numpy as np  # noqa: E402
-import torch  # noqa: E402
 
 WORDS = ("the model predicts every next token of a long document about language and science "
          "while researchers measure how surprised it is by each word in context a film review "
@@ -35,6 +45,7 @@ POS = ["a wonderful, moving film", "I loved every minute", "brilliant acting and
        "a joy from start to finish", "funny, warm and smart"]
 NEG = ["a dull, boring mess", "I hated every minute", "wooden acting and a silly plot",
        "a chore from start to finish", "tedious, cold and stupid"]
+TOOLS = {"a": ("intuitions", "minicons", "lm-eval"), "b": ("intuitions", "lm-eval"), "b'": ("intuitions", "lm-eval")}
 
 
 def texts(n: int, seed: int = 0) -> list[str]:
@@ -66,99 +77,155 @@ def icl_prompts(n: int):
     return [p for p in prompts if p.condition.startswith("gold")], design.template
 
 
-def timed(fn):
-    t = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - t
+def icl_pairs(n: int) -> list[tuple[str, str]]:
+    """(context, label text) in the order `job` returns intuitions' (b) logprobs."""
+    prompts, template = icl_prompts(n)
+    return [(ctx, template.label(w)) for p in prompts for ctx in (p.context, p.cf_context) for w in p.candidates]
 
 
-def interleaved(fns: dict, repeats: int) -> tuple[dict, dict]:
-    """Each tool `repeats` times, taking turns, so a noisy neighbour on a shared VM slows
-    every tool alike: returns (last result, median seconds) per tool, and prints the spread."""
-    outs, times = {}, {k: [] for k in fns}
-    for _ in range(repeats):
-        for name, fn in fns.items():
-            outs[name], t = timed(fn)
-            times[name].append(t)
-    if repeats > 1:
-        print("  seconds per repeat: " + "; ".join(f"{k} " + " ".join(f"{t:.1f}" for t in v) for k, v in times.items()))
-    return outs, {k: float(np.median(v)) for k, v in times.items()}
+# -- one tool, one task, in its own process ---------------------------------------------
+def job(tool: str, task: str, path: str, req: dict, batch: int):
+    """(warm-up, timed work) for one tool; the work returns summed logprobs in a fixed order."""
+    corpus, n = req["corpus"], req["queries"]
+    if tool == "intuitions":
+        from intuitions.experiments import icl
+        from intuitions.models.base import score_continuations, tokenize
+        from intuitions.models.hf import HFOptions, HFScorer
 
+        if task == "a":
+            ours = HFScorer.load(path)
+            seqs = tokenize(ours, corpus)
+            return (lambda: ours.score(seqs[:4]), lambda: [r.total() for r in ours.score(seqs)])
+        # lm-eval's loglikelihood prepends no BOS to a non-empty context for this
+        # tokenizer: score the identical token sequences.
+        ours = HFScorer.load(path, options=HFOptions(bos="none"))
+        if task == "b":
+            prompts, template = icl_prompts(n)
+            return (lambda: icl.score_prompts(ours, prompts[:2], template),
+                    lambda: [x for s in icl.score_prompts(ours, prompts, template) for x in (*s.logprob, *s.cf_logprob)])
+        ctxs, conts = icl_requests(n)
+        return (lambda: score_continuations(ours, ctxs[:4], conts[:4]),
+                lambda: [c.logprob for c in score_continuations(ours, ctxs, conts)])
+    if tool == "minicons":
+        from minicons import scorer as mscorer
 
-def bench_model(path: str, n_texts: int, n_queries: int, batch: int, repeats: int) -> None:
+        mini = mscorer.IncrementalLMScorer(path, device="cpu")
+
+        def run(xs):
+            return [sum(s for _, s in toks) for i in range(0, len(xs), batch)
+                    for toks in mini.token_score(xs[i:i + batch], bos_token=True)]
+        return (lambda: run(corpus[:4]), lambda: run(corpus))
     from lm_eval.api.instance import Instance
     from lm_eval.models.huggingface import HFLM
-    from minicons import scorer as mscorer
 
-    from intuitions.models.base import score_continuations, tokenize
+    lm = HFLM(pretrained=path, device="cpu", batch_size=batch, dtype="float32")
+    if task == "a":
+        reqs = [Instance("loglikelihood_rolling", {}, (t,), i) for i, t in enumerate(corpus)]
+        return (lambda: lm.loglikelihood_rolling(reqs[:4], disable_tqdm=True),
+                lambda: [float(x) for x in lm.loglikelihood_rolling(reqs, disable_tqdm=True)])
+    pairs = icl_pairs(n) if task == "b" else list(zip(*icl_requests(n)))
+    reqs = [Instance("loglikelihood", {}, pair, i) for i, pair in enumerate(pairs)]
+    return (lambda: lm.loglikelihood(reqs[:4], disable_tqdm=True),
+            lambda: [float(x[0]) for x in lm.loglikelihood(reqs, disable_tqdm=True)])
+
+
+def worker(args) -> None:
+    import torch
+
+    if args.keep_memory:
+        from intuitions.models.allocator import keep_freed_memory
+
+        keep_freed_memory()
+    torch.set_num_threads(args.threads)
+    req = json.loads(Path(args.requests).read_text())
+    warm, work = job(args.worker, args.task, args.path, req, args.batch)
+    warm()
+    t = time.perf_counter()
+    sums = work()
+    secs = time.perf_counter() - t
+    Path(args.out).write_text(json.dumps({"seconds": secs, "sums": sums}))
+
+
+def run_worker(tool: str, setting: str, task: str, path: str, req_file: str, args) -> dict:
+    env = dict(os.environ)
+    if setting in ("own", "tuned"):
+        env["OMP_WAIT_POLICY"] = "PASSIVE"  # what intuitions' CLI sets (cli.py)
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        cmd = [sys.executable, __file__, "--worker", tool, "--task", task, "--path", path, "--requests", req_file,
+               "--out", out.name, "--threads", str(args.threads), "--batch", str(args.batch)]
+        # intuitions' scorer keeps freed memory itself; a tuned peer is given the same.
+        proc = subprocess.run(cmd + (["--keep-memory"] if setting == "tuned" else []), env=env,
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise SystemExit(f"{tool} ({task}) failed:\n{proc.stderr[-3000:]}")
+        return json.loads(Path(out.name).read_text())
+
+
+def measure(task: str, path: str, req_file: str, args) -> dict[str, dict]:
+    """{tool (setting): {"seconds": [...], "sums": [...]}}, runs interleaved."""
+    variants = [("intuitions", "own")] + [(t, s) for t in TOOLS[task][1:] for s in
+                                           (("shipped", "tuned") if args.peers == "both" else (args.peers,))]
+    res: dict[str, dict] = {}
+    for _ in range(args.repeats):
+        for tool, setting in variants:
+            r = run_worker(tool, setting, task, path, req_file, args)
+            key = tool if tool == "intuitions" else f"{tool} ({setting})"
+            res.setdefault(key, {"seconds": [], "sums": r["sums"]})["seconds"].append(r["seconds"])
+    if args.repeats > 1:
+        print("  seconds per repeat: " + "; ".join(f"{k} " + " ".join(f"{t:.1f}" for t in v["seconds"])
+                                                   for k, v in res.items()))
+    return res
+
+
+def report(res: dict, work: float, unit: str, targets: dict[str, float]) -> None:
+    ours = np.array(res["intuitions"]["sums"])
+    t_ours = float(np.median(res["intuitions"]["seconds"]))
+    for name, r in res.items():
+        t = float(np.median(r["seconds"]))
+        diff = np.max(np.abs(np.array(r["sums"]) - ours))
+        line = f"  {name:>20}: {work / t:8.2f} {unit}  ({t:6.1f} s)  max|Δsum| vs intuitions {diff:.2e}"
+        if name != "intuitions":
+            goal = targets.get(name.split(" ")[0])
+            line += f"   intuitions {t / t_ours:.2f}x" + (f" (target >= {goal:g})" if goal else "")
+        print(line)
+
+
+def bench_model(path: str, args) -> None:
+    from intuitions.models.base import tokenize
     from intuitions.models.hf import HFOptions, HFScorer
 
     ours = HFScorer.load(path)
     # Same work only when every text fits the context: past it, each tool windows or
     # truncates differently (a ladder member has 128 positions).
-    corpus = [t for t in texts(4 * n_texts) if len(tokenize(ours, [t])[0]) <= ours.window][:n_texts]
+    corpus = [t for t in texts(4 * args.texts) if len(tokenize(ours, [t])[0]) <= ours.window][:args.texts]
     seqs = tokenize(ours, corpus)
     n_tok = sum(len(s) - 1 for s in seqs)  # scored tokens
-    print(f"\n## {path}\n(a) {n_texts} texts, {n_tok} scored tokens; load {os.getloadavg()[0]:.2f}")
-
-    mini = mscorer.IncrementalLMScorer(path, device="cpu")
-    lm = HFLM(pretrained=path, device="cpu", batch_size=batch, dtype="float32")
-    reqs = [Instance("loglikelihood_rolling", {}, (t,), i) for i, t in enumerate(corpus)]
-    ours.score(seqs[:4])  # warm-up
-    outs, secs = interleaved({
-        "intuitions": lambda: ours.score(seqs),
-        "minicons": lambda: [x for i in range(0, len(corpus), batch)
-                             for x in mini.token_score(corpus[i:i + batch], bos_token=True)],
-        "lm-eval": lambda: lm.loglikelihood_rolling(reqs, disable_tqdm=True),
-    }, repeats)
-    t_ours, t_mini, t_lme = secs["intuitions"], secs["minicons"], secs["lm-eval"]
-    ours_sum = np.array([r.total() for r in outs["intuitions"]])
-    mini_sum = np.array([sum(s for _, s in toks) for toks in outs["minicons"]])
-    lme_sum = np.array(outs["lm-eval"], float)
-
-    for name, t, s in [("intuitions", t_ours, ours_sum), ("minicons", t_mini, mini_sum), ("lm-eval", t_lme, lme_sum)]:
-        print(f"  {name:>10}: {n_tok / t:8.1f} tok/s  ({t:6.1f} s)  max|Δsum| vs intuitions {np.max(np.abs(s - ours_sum)):.2e}")
-    print(f"  ratios: intuitions/minicons {t_mini / t_ours:.2f}x (target >= 2), "
-          f"intuitions/lm-eval {t_lme / t_ours:.2f}x (target >= 1)")
-    fp64_referee(path, seqs, {"intuitions": ours_sum, "minicons": mini_sum, "lm-eval": lme_sum})
-
-    # lm-eval's loglikelihood prepends no BOS to a non-empty context for this tokenizer;
-    # score the identical token sequences.
-    ours = HFScorer(ours.model, ours.tokenizer, ours.name, HFOptions(bos="none"))
-    from intuitions.experiments import icl
-
-    prompts, template = icl_prompts(n_queries)
-    pairs = [(ctx, w) for p in prompts for ctx in (p.context, p.cf_context) for w in p.candidates]
-    if max(len(x) for x in tokenize(ours, [c for c, _ in pairs])) + 2 > ours.window:
-        print(f"(b) skipped: 8-shot prompts exceed this model's {ours.window}-token context")
-        return
-    icl.score_prompts(ours, prompts[:2], template)  # warm-up
-    reqs = [Instance("loglikelihood", {}, (c, template.label(w)), i) for i, (c, w) in enumerate(pairs)]
-    outs, secs = interleaved({"intuitions": lambda: icl.score_prompts(ours, prompts, template),
-                              "lm-eval": lambda: lm.loglikelihood(reqs, disable_tqdm=True)}, repeats)
-    t_o, t_l, theirs = secs["intuitions"], secs["lm-eval"], outs["lm-eval"]
-    mine = [x for s in outs["intuitions"] for x in (*s.logprob, *s.cf_logprob)]
-    diff = max(abs(a - b[0]) for a, b in zip(mine, theirs))
-    print(f"(b) intuitions icl: {len(prompts)} queries x 2 labels, 8 demonstrations, each prompt "
-          f"also with the content-free input ({len(pairs)} requests)")
-    print(f"  intuitions: {len(pairs) / t_o:7.2f} req/s   lm-eval: {len(pairs) / t_l:7.2f} req/s   "
-          f"ratio {t_l / t_o:.2f}x (target >= 1.5)   max|Δ| {diff:.2e}")
-
-    ctxs, conts = icl_requests(n_queries)
-    score_continuations(ours, ctxs[:4], conts[:4])
-    ours_cont, t_o = timed(lambda: score_continuations(ours, ctxs, conts))
-    reqs = [Instance("loglikelihood", {}, (c, k), i) for i, (c, k) in enumerate(zip(ctxs, conts))]
-    lme_cont, t_l = timed(lambda: lm.loglikelihood(reqs, disable_tqdm=True))
-    diff = max(abs(a.logprob - b[0]) for a, b in zip(ours_cont, lme_cont))
-    print(f"(b') {n_queries} queries x 2 labels, 8 demonstrations drawn per query, no content-free twin")
-    print(f"  intuitions: {len(ctxs) / t_o:7.2f} req/s   lm-eval: {len(ctxs) / t_l:7.2f} req/s   "
-          f"ratio {t_l / t_o:.2f}x   max|Δ| {diff:.2e}")
+    plain = HFScorer(ours.model, ours.tokenizer, ours.name, HFOptions(bos="none"))
+    icl_fits = max(len(x) for x in tokenize(plain, [c for c, _ in icl_pairs(args.queries)])) + 2 <= plain.window
+    del ours, plain
+    with tempfile.TemporaryDirectory() as tmp:
+        req_file = str(Path(tmp) / "requests.json")
+        Path(req_file).write_text(json.dumps({"corpus": corpus, "queries": args.queries}))
+        print(f"\n## {path}\n(a) {len(corpus)} texts, {n_tok} scored tokens; load {os.getloadavg()[0]:.2f}")
+        res = measure("a", path, req_file, args)
+        report(res, n_tok, "tok/s", {"minicons": 2, "lm-eval": 1})
+        fp64_referee(path, seqs, {k: np.array(v["sums"]) for k, v in res.items()})
+        if not icl_fits:
+            print("(b) skipped: 8-shot prompts exceed this model's context")
+            return
+        n_req = 4 * args.queries
+        print(f"(b) intuitions icl: {args.queries} queries x 2 labels, 8 demonstrations, each prompt "
+              f"also with the content-free input ({n_req} requests)")
+        report(measure("b", path, req_file, args), n_req, "req/s", {"lm-eval": 1.5})
+        print(f"(b') {args.queries} queries x 2 labels, 8 demonstrations drawn per query, no content-free twin")
+        report(measure("b'", path, req_file, args), 2 * args.queries, "req/s", {})
 
 
 def fp64_referee(path: str, seqs, sums: dict) -> None:
     """Where two tools disagree, float64 says which is off: rescore the texts with the largest
     disagreement with a plain float64 forward and log-softmax (no tool's code) and print every
     tool's distance from it."""
+    import torch
     from transformers import AutoModelForCausalLM
 
     base = sums["intuitions"]
@@ -177,9 +244,6 @@ def fp64_referee(path: str, seqs, sums: dict) -> None:
 def memory_sweep(path: str) -> None:
     """Peak RSS while scoring at batch sizes 1..32 (target < 4 GB). Each batch size runs in
     its own process and reads VmHWM (ru_maxrss would inherit the forking parent's peak)."""
-    import subprocess
-    import sys
-
     code = (
         "import sys;from intuitions.models.hf import HFScorer,HFOptions;"
         "from intuitions.models.base import tokenize;"
@@ -199,12 +263,19 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--texts", type=int, default=200)
     ap.add_argument("--queries", type=int, default=200)
-    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--batch", type=int, default=16, help="the peers' batch size")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=3, help="timed runs per tool, interleaved; medians reported")
+    ap.add_argument("--peers", choices=("shipped", "tuned", "both"), default="both",
+                    help="peers with their own process settings, with intuitions', or both")
     ap.add_argument("--models", default="smollm2-135m,ladder")
+    ap.add_argument("--no-memory", action="store_true", help="skip the peak-RSS sweep")
+    for hidden in ("--worker", "--task", "--path", "--requests", "--out"):
+        ap.add_argument(hidden, help=argparse.SUPPRESS)
+    ap.add_argument("--keep-memory", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    torch.set_num_threads(args.threads)
+    if args.worker:
+        return worker(args)
     from intuitions.models import zoo
 
     for name in args.models.split(","):
@@ -220,8 +291,8 @@ def main() -> None:
                 print(f"{name}: skipped (not installed)")
                 continue
             path = str(zoo.dequantised_dir(gguf))
-        bench_model(path, args.texts, args.queries, args.batch, args.repeats)
-        if name != "ladder":
+        bench_model(path, args)
+        if name != "ladder" and not args.no_memory:
             memory_sweep(path)
     print(f"\nthis process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 

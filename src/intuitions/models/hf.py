@@ -31,6 +31,7 @@ import numpy as np
 import torch
 
 from intuitions.errors import ModelNotFound, UserError
+from intuitions.models.allocator import keep_freed_memory
 from intuitions.models.base import Encoding, TokenScores
 from intuitions.models.tokenizer import LocalTokenizer
 
@@ -83,6 +84,8 @@ class HFScorer:
         self.options = options
         if options.threads:
             torch.set_num_threads(options.threads)
+        if _device(model).type == "cpu":
+            keep_freed_memory()  # ~10% on CPU: activations stop page-faulting (allocator.py)
         cfg = model.config
         ctx = getattr(cfg, "max_position_embeddings", None) or 2048
         self.window = options.window or min(ctx, 8192)
@@ -532,16 +535,19 @@ def _auto_budget(model) -> int:
     activation (tokens x MLP width, float32) should stay cache-sized, or the matmuls
     stream activations from memory (measured: SmolLM2 1,024 tokens best, a width-72
     ladder member 4,096)."""
-    try:
-        on_gpu = next(model.parameters()).device.type != "cpu"
-    except StopIteration:
-        on_gpu = False
-    if on_gpu:
+    if _device(model).type != "cpu":
         return 16384
     cfg = model.config
     width = getattr(cfg, "intermediate_size", None) or 4 * getattr(cfg, "hidden_size", 1024)
     budget = CPU_ACTIVATION_BYTES // (4 * width)
     return int(min(8192, max(256, 1 << (budget.bit_length() - 1 if budget else 8))))
+
+
+def _device(model) -> torch.device:
+    try:
+        return next(model.parameters()).device
+    except StopIteration:
+        return torch.device("cpu")
 
 
 def _cut(text: str, stop: Sequence[str]) -> str:
