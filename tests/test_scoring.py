@@ -150,17 +150,28 @@ def test_generate_is_greedy_and_deterministic(tiny_scorer):
     assert isinstance(a[0], str)
 
 
+@pytest.mark.parametrize("head_kind", ["linear", "module"])
 @pytest.mark.parametrize("softcap", [None, 3.0])
-def test_vocabulary_blocks_match_full_log_softmax(tiny_scorer, monkeypatch, softcap):
+def test_vocabulary_blocks_match_full_log_softmax(tiny_scorer, monkeypatch, softcap, head_kind):
     """The head's online pass over vocabulary blocks (a block size that does not divide the
     vocabulary, so the ragged last block is covered) against float64 log-softmax of the
-    full logits: logprob, rank and entropy."""
+    full logits: logprob, rank and entropy. A head that is not one Linear is run once."""
     import torch
 
     from intuitions.models import hf
 
     monkeypatch.setattr(hf, "VOCAB_BLOCK", 100)
     monkeypatch.setattr(tiny_scorer, "softcap", softcap)
+    calls = []
+    if head_kind == "module":
+        body, linear = tiny_scorer._hidden_and_head()
+
+        class Head(torch.nn.Module):
+            def forward(self, h):
+                calls.append(h.shape[0])
+                return linear(h)
+
+        monkeypatch.setattr(tiny_scorer, "_hidden_and_head", lambda: (body, Head()))
     seq = tokenize(tiny_scorer, [TEXTS[1]])[0]
     with torch.no_grad():
         z = tiny_scorer.model(torch.tensor([seq])).logits[0, :-1].double()
@@ -175,6 +186,7 @@ def test_vocabulary_blocks_match_full_log_softmax(tiny_scorer, monkeypatch, soft
     np.testing.assert_allclose(got.logprobs[1:], ref_lp.numpy(), atol=1e-4)
     np.testing.assert_allclose(got.entropies[1:], ref_ent.numpy(), atol=1e-4)
     assert np.mean(got.ranks[1:] == ref_rank.numpy()) == 1.0
+    assert calls == ([len(seq) - 1] if head_kind == "module" else [])
 
 
 def test_continuation_scores_are_cached_and_resume(tiny_scorer, tmp_path):

@@ -85,9 +85,7 @@ def cluster_bootstrap_ci(x, clusters, n_boot: int = 2000, level: float = 0.95, s
     if len(x) == 0:
         return Estimate(float("nan"), float("nan"), float("nan"), 0)
     idx = np.random.default_rng(seed).integers(0, len(S), size=(n_boot, len(S)))
-    boots = S[idx].sum(1) / m[idx].sum(1)
-    lo, hi = np.quantile(boots, [(1 - level) / 2, (1 + level) / 2])
-    return Estimate(float(x.mean()), float(lo), float(hi), len(x))
+    return _percentile(float(x.mean()), S[idx].sum(1) / m[idx].sum(1), len(x), level)
 
 
 def bootstrap_ci(x, stat=np.mean, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> Estimate:
@@ -99,6 +97,9 @@ def bootstrap_ci(x, stat=np.mean, n_boot: int = 2000, level: float = 0.95, seed:
         return Estimate(float("nan"), float("nan"), float("nan"), 0)
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, n, size=(n_boot, n))
-    boots = stat(x[idx], axis=1)
+    return _percentile(float(stat(x)), stat(x[idx], axis=1), n, level)
+
+
+def _percentile(point: float, boots: np.ndarray, n: int, level: float) -> Estimate:
     lo, hi = np.quantile(boots, [(1 - level) / 2, (1 + level) / 2])
-    return Estimate(float(stat(x)), float(lo), float(hi), n)
+    return Estimate(point, float(lo), float(hi), n)

@@ -192,11 +192,13 @@ class HFScorer:
         R = h.shape[0]
         m = torch.full((R,), float("-inf"), device=h.device)
         s, zt = torch.zeros(R, device=h.device), torch.zeros(R, device=h.device)
+        # A head that is not one Linear (no zoo model has one) runs once, whole.
+        full = None if isinstance(head, torch.nn.Linear) else self._capped(head(h).float())
         if stats:
             q, cnt, self_count = torch.zeros_like(s), torch.zeros_like(s), torch.zeros_like(s)
-            ref = self._target_logit(head, h, t)
+            ref = self._target_logit(head, h, t) if full is None else full.gather(1, t[:, None]).squeeze(1)
         scratch = None
-        for v0, z in self._logit_blocks(head, h):
+        for v0, z in self._logit_blocks(head, h, full):
             if scratch is None or scratch.shape[1] < z.shape[1]:
                 scratch = torch.empty_like(z)
             e = scratch[:, : z.shape[1]]
@@ -219,41 +221,36 @@ class HFScorer:
             return zt - lse
         return zt - lse, cnt - self_count + 1, lse - q / s
 
-    def _logit_blocks(self, head, h: torch.Tensor):
+    def _logit_blocks(self, head, h: torch.Tensor, full: torch.Tensor | None):
         """(first vocabulary id, float32 logits of h for a block of the vocabulary), softcap
         applied. Blocks of VOCAB_BLOCK ids on a CPU, the whole vocabulary on a GPU. One
-        buffer serves every full block of a plain float32 head."""
-        w, b = getattr(head, "weight", None), getattr(head, "bias", None)
-        if not isinstance(head, torch.nn.Linear):
-            z = head(h).float()
-            w, b = None, None
-        V = w.shape[0] if w is not None else z.shape[1]
+        buffer serves every full block of a plain float32 head; `full`: the whole head's
+        logits, already computed and capped, sliced into blocks."""
+        V = full.shape[1] if full is not None else head.weight.shape[0]
         step = VOCAB_BLOCK if h.device.type == "cpu" else V
+        if full is not None:
+            yield from ((v0, full[:, v0 : v0 + step]) for v0 in range(0, V, step))
+            return
+        w, b = head.weight, head.bias
         buf = None
         for v0 in range(0, V, step):
-            if w is None:
-                block = z[:, v0 : v0 + step]
-            elif w.dtype == torch.float32 and b is None and v0 + step <= V:
+            if w.dtype == torch.float32 and b is None and v0 + step <= V:
                 buf = torch.empty((h.shape[0], step), device=h.device) if buf is None else buf
                 block = torch.mm(h, w[v0 : v0 + step].t(), out=buf)
             else:
                 block = torch.nn.functional.linear(
                     h, w[v0 : v0 + step], None if b is None else b[v0 : v0 + step]).float()
-            if self.softcap:  # our own buffer (or head output): in place
-                block.div_(self.softcap).tanh_().mul_(self.softcap)
-            yield v0, block
+            yield v0, self._capped(block)  # our own buffer: capped in place
+
+    def _capped(self, z: torch.Tensor) -> torch.Tensor:
+        return z.div_(self.softcap).tanh_().mul_(self.softcap) if self.softcap else z
 
     def _target_logit(self, head, h: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         """The target's float32 logit from a row-wise dot product (rank counting only)."""
-        w, b = getattr(head, "weight", None), getattr(head, "bias", None)
-        if not isinstance(head, torch.nn.Linear):
-            return head(h).float().gather(1, t[:, None]).squeeze(1)
-        z = (h.float() * w[t].float()).sum(1)
-        if b is not None:
-            z += b[t].float()
-        if self.softcap:
-            z = torch.tanh(z / self.softcap) * self.softcap
-        return z
+        z = (h.float() * head.weight[t].float()).sum(1)
+        if head.bias is not None:
+            z += head.bias[t].float()
+        return torch.tanh(z / self.softcap) * self.softcap if self.softcap else z
 
     def _windows(self, n: int) -> list[tuple[int, int, int]]:
         """(start, end, first_new): window [start, end) scores positions first_new..end-1.
