@@ -181,6 +181,32 @@ def test_parse_spec_reads_url_model_and_options():
             parse_spec(bad)
 
 
+@pytest.mark.parametrize("kind, base", [("openai", "http://x/v1#m"), ("vllm", "org/m"), ("llamacpp", "{gguf}")])
+def test_every_backend_spec_types_and_checks_its_options_alike(kind, base, tmp_path):
+    """One option parser, typed by each backend's spec dataclass: integers, floats and
+    booleans are converted, and a bad number, a non-positive one or an unknown key is a
+    one-line error that names the option (and, when unknown, the valid ones)."""
+    import importlib
+
+    gguf = tmp_path / "m.gguf"
+    gguf.write_bytes(b"GGUF")
+    base = base.format(gguf=gguf)
+    module = {"openai": "openai_server", "vllm": "vllm", "llamacpp": "llamacpp"}[kind]
+    parse = importlib.import_module(f"intuitions.models.{module}").parse_spec
+    assert parse(f"{base}?stride=7&bos=none").stride == 7 and parse(f"{base}?bos=none").bos == "none"
+    if kind == "vllm":
+        s = parse(f"{base}?gpu_memory_utilization=0.5&enforce_eager=true")
+        assert (s.gpu_memory_utilization, s.enforce_eager) == (0.5, True)
+    if kind == "openai":
+        assert parse(f"{base}?retries=0&timeout=2.5").retries == 0
+    for query, message in [("stride=0", "stride must be positive, got 0"),
+                           ("stride=two", "stride='two' is not an integer"),
+                           ("colour=red", "unknown .* spec option 'colour': use .*stride")]:
+        with pytest.raises(UserError, match=f"{kind} spec option {message}" if "unknown" not in message
+                           else message.replace(".* spec", f"{kind} spec")):
+            parse(f"{base}?{query}")
+
+
 def test_zoo_dispatches_backend_specs_lazily():
     assert {"openai", "vllm", "llamacpp"} <= set(zoo.BACKENDS)
     with pytest.raises(UserError, match="model name"):

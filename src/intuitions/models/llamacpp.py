@@ -20,12 +20,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
-from urllib.parse import parse_qsl
 
 import numpy as np
 
 from intuitions.errors import ModelNotFound, UserError
 from intuitions.models.base import Encoding, TokenScores
+from intuitions.models.specs import spec_options
 from intuitions.models.tokenizer import LocalTokenizer
 from intuitions.models.windows import windows
 
@@ -48,19 +48,7 @@ def parse_spec(rest: str) -> LlamaCppSpec:
     path, _, query = rest.partition("?")
     if not path:
         raise UserError("llamacpp spec needs a GGUF path: llamacpp:/path/model.gguf")
-    kw: dict = {}
-    for key, val in parse_qsl(query, keep_blank_values=True):
-        if key in ("tokenizer", "bos"):
-            kw[key] = val
-        elif key in ("threads", "n_batch", "window", "stride"):
-            try:
-                kw[key] = int(val)
-            except ValueError:
-                raise UserError(f"llamacpp spec option {key}={val!r} is not an integer") from None
-            if kw[key] < 1:
-                raise UserError(f"llamacpp spec option {key} must be positive")
-        else:
-            raise UserError(f"unknown llamacpp spec option {key!r}: use tokenizer, threads, n_batch, window, stride, bos")
+    kw = spec_options("llamacpp", query, LlamaCppSpec, positional=("path",))
     p = Path(path).expanduser()
     if not p.is_file():
         raise ModelNotFound(f"no GGUF file at {p}")

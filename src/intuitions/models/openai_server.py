@@ -36,12 +36,13 @@ import urllib.request
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Callable, Sequence
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 import numpy as np
 
 from intuitions.errors import ServerError, UserError
 from intuitions.models.base import Encoding, TokenScores
+from intuitions.models.specs import spec_options
 from intuitions.models.tokenizer import LocalTokenizer
 from intuitions.models.windows import Window, windows
 
@@ -65,9 +66,6 @@ class ServerSpec:
     stride: int | None = None  # default: window // 2 (as the hf backend)
 
 
-_INT_KEYS = {"concurrent", "batch", "request_tokens", "retries", "window", "stride"}
-
-
 def parse_spec(rest: str) -> ServerSpec:
     """`URL#MODEL[?key=value&...]` (the part after `openai:`)."""
     url, sep, frag = rest.partition("#")
@@ -77,22 +75,7 @@ def parse_spec(rest: str) -> ServerSpec:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise UserError(f"openai spec needs an http(s) URL, got {url!r}")
-    kw: dict = {}
-    for key, val in parse_qsl(query, keep_blank_values=True):
-        if key == "tokenizer":
-            kw[key] = val
-        elif key == "bos":
-            kw[key] = val
-        elif key in _INT_KEYS or key == "timeout":
-            try:
-                kw[key] = int(val) if key in _INT_KEYS else float(val)
-            except ValueError:
-                raise UserError(f"openai spec option {key}={val!r} is not a number") from None
-            if kw[key] < (0 if key == "retries" else 1):
-                raise UserError(f"openai spec option {key} must be positive, got {val}")
-        else:
-            raise UserError(f"unknown openai spec option {key!r}: use tokenizer, concurrent, batch, "
-                            "request_tokens, timeout, retries, bos, window, stride")
+    kw = spec_options("openai", query, ServerSpec, positional=("base_url", "model"), minimum={"retries": 0})
     return ServerSpec(url.rstrip("/"), model, **kw)
 
 

@@ -24,12 +24,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
-from urllib.parse import parse_qsl
 
 import numpy as np
 
 from intuitions.errors import ServerError, UserError
 from intuitions.models.base import Encoding, TokenScores
+from intuitions.models.specs import spec_options
 from intuitions.models.tokenizer import LocalTokenizer
 from intuitions.models.windows import windows
 
@@ -51,31 +51,11 @@ class VLLMSpec:
     enforce_eager: bool = False  # skip CUDA graphs / compilation: slower, but starts at once
 
 
-_INT = {"tp", "pp", "max_model_len", "stride"}
-
-
 def parse_spec(rest: str) -> VLLMSpec:
     model, _, query = rest.partition("?")
     if not model:
         raise UserError("vllm spec needs a model: vllm:ORG/NAME or vllm:/path/to/folder")
-    kw: dict = {}
-    for key, val in parse_qsl(query, keep_blank_values=True):
-        if key in _INT or key == "gpu_memory_utilization":
-            try:
-                kw[key] = int(val) if key in _INT else float(val)
-            except ValueError:
-                raise UserError(f"vllm spec option {key}={val!r} is not a number") from None
-            if kw[key] <= 0:
-                raise UserError(f"vllm spec option {key} must be positive")
-        elif key in ("dtype", "tokenizer", "revision", "bos"):
-            kw[key] = val
-        elif key == "enforce_eager":
-            if val.lower() not in ("1", "0", "true", "false"):
-                raise UserError(f"vllm spec option enforce_eager must be 1 or 0, got {val!r}")
-            kw[key] = val.lower() in ("1", "true")
-        else:
-            raise UserError(f"unknown vllm spec option {key!r}: use tp, pp, dtype, max_model_len, "
-                            "gpu_memory_utilization, tokenizer, revision, stride, bos, enforce_eager")
+    kw = spec_options("vllm", query, VLLMSpec, positional=("model",))
     return VLLMSpec(model, **kw)
 
 
