@@ -276,6 +276,13 @@ def main() -> None:
     args = ap.parse_args()
     if args.worker:
         return worker(args)
+    import importlib.util
+
+    missing = [m for m in ("minicons", "lm_eval") if importlib.util.find_spec(m) is None]
+    if missing:
+        print(f"vs_peers: skipped, {' and '.join(missing)} not installed here: "
+              "run `make bench-env`, then .venv-bench/bin/python benchmarks/vs_peers.py")
+        return
     from intuitions.models import zoo
 
     for name in args.models.split(","):
