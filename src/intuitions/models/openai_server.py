@@ -75,7 +75,8 @@ def parse_spec(rest: str) -> ServerSpec:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise UserError(f"openai spec needs an http(s) URL, got {url!r}")
-    kw = spec_options("openai", query, ServerSpec, positional=("base_url", "model"), minimum={"retries": 0})
+    kw = spec_options("openai", query, ServerSpec, positional=("base_url", "model"),
+                      minimum={"retries": 0, "timeout": 1})
     return ServerSpec(url.rstrip("/"), model, **kw)
 
 

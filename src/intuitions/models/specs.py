@@ -11,7 +11,8 @@ from urllib.parse import parse_qsl
 from intuitions.errors import UserError
 
 
-def spec_options(kind: str, query: str, cls, positional: tuple[str, ...], minimum: dict[str, float] = {}) -> dict:
+def spec_options(kind: str, query: str, cls, positional: tuple[str, ...],
+                 minimum: dict[str, float] | None = None) -> dict:
     """Keyword arguments for `cls` from `query`. Numbers must be at least `minimum[key]`
     (default: above zero); booleans are 1/0/true/false; `positional` fields are not options."""
     hints = typing.get_type_hints(cls)
@@ -30,9 +31,11 @@ def spec_options(kind: str, query: str, cls, positional: tuple[str, ...], minimu
                 kw[key] = kind_of(val)
             except ValueError:
                 raise UserError(f"{kind} spec option {key}={val!r} is not {'an integer' if kind_of is int else 'a number'}") from None
-            low = minimum.get(key)
-            if (kw[key] < low) if low is not None else (kw[key] <= 0):
-                raise UserError(f"{kind} spec option {key} must be {'positive' if low is None else f'at least {low:g}'}, got {val}")
+            low = (minimum or {}).get(key)
+            if low is None and kw[key] <= 0:
+                raise UserError(f"{kind} spec option {key} must be positive, got {val}")
+            if low is not None and kw[key] < low:
+                raise UserError(f"{kind} spec option {key} must be at least {low:g}, got {val}")
         else:
             kw[key] = val
     return kw
