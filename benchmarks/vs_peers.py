@@ -14,7 +14,8 @@
 
 Every timed run is a fresh process (load and a 4-request warm-up untimed), the tools taking
 turns --repeats times, so no tool inherits another's heap or threads and a noisy neighbour
-slows every tool alike; medians are reported. All use --threads torch threads.
+slows every tool alike; medians are reported. All use --threads torch threads and
+TOKENIZERS_PARALLELISM=false (no tool gets extra tokenizer threads).
 intuitions runs as its CLI does: OMP_WAIT_POLICY=PASSIVE, and its scorer keeps freed memory
 (models/allocator.py). Peers run `shipped` (their defaults) and/or `tuned` (given those
 same two process settings), so the part of the ratio that is process settings shows.

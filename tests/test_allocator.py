@@ -36,6 +36,21 @@ def test_freed_activations_stop_page_faulting():
     assert kept * 100 < default
 
 
-def test_setting_is_applied_once_and_reported():
-    first = allocator.keep_freed_memory()
-    assert allocator.keep_freed_memory() is first
+def test_settings_are_applied_once_both_thresholds_and_reported(monkeypatch):
+    """Both thresholds are set (either alone freezes glibc's dynamic mmap threshold), on the
+    first call only; a libc without mallopt leaves the setting off, without an error."""
+    calls = []
+
+    class Libc:
+        def mallopt(self, param, value):
+            calls.append((param, value))
+            return 1
+
+    monkeypatch.setattr(allocator, "_done", None)
+    monkeypatch.setattr(allocator.ctypes, "CDLL", lambda name: Libc())
+    assert allocator.keep_freed_memory() and allocator.keep_freed_memory()
+    assert calls == [(allocator.M_MMAP_THRESHOLD, allocator.MMAP_THRESHOLD),
+                     (allocator.M_TRIM_THRESHOLD, allocator.TRIM_THRESHOLD)]
+    monkeypatch.setattr(allocator, "_done", None)
+    monkeypatch.setattr(allocator.ctypes, "CDLL", lambda name: object())
+    assert allocator.keep_freed_memory() is False
