@@ -451,6 +451,29 @@ def test_gguf_export_round_trips_through_transformers(tiny_model_dir, tmp_path):
     assert not np.array_equal(_permute(w, 2), w)
 
 
+def test_a_gguf_is_dequantised_once_whichever_folder_holds_it(tiny_model_dir, tmp_path, monkeypatch):
+    from transformers import AutoModelForCausalLM
+
+    from intuitions.models import zoo
+    from intuitions.models.gguf_export import export_llama
+
+    monkeypatch.setenv("INTUITIONS_MODELS_DIR", str(tmp_path / "models"))
+    for d in "abc":
+        (tmp_path / d).mkdir()
+    first = export_llama(tiny_model_dir, tmp_path / "a" / "tiny.gguf")
+    data = first.read_bytes()
+    (tmp_path / "b" / "tiny.gguf").write_bytes(data)  # another venv's copy: other path and mtime
+    out = zoo.dequantised_dir(first)
+    assert zoo.dequantised_dir(tmp_path / "b" / "tiny.gguf") == out
+    assert len(list((tmp_path / "models").iterdir())) == 1
+    x = torch.tensor([[0, 5, 60, 70, 80, 90, 100, 7]])
+    with torch.no_grad():
+        want = AutoModelForCausalLM.from_pretrained(str(tiny_model_dir))(x).logits
+        assert torch.allclose(AutoModelForCausalLM.from_pretrained(str(out))(x).logits, want, atol=1e-5)
+    (tmp_path / "c" / "tiny.gguf").write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # same size, other bytes
+    assert zoo._content_tag(tmp_path / "c" / "tiny.gguf") != zoo._content_tag(first)
+
+
 def test_tp_option_is_shorthand_for_the_vllm_spec():
     from intuitions.commands.common import with_tp
     from intuitions.models.vllm import parse_spec as vllm_spec
