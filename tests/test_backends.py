@@ -20,7 +20,6 @@ import torch
 from intuitions.errors import ServerError, UserError
 from intuitions.models import zoo
 from intuitions.models.cache import CachedScorer, ScoreCache
-from intuitions.models.hf import HFOptions
 from intuitions.models.openai_server import (
     Echo, HttpTransport, OpenAIScorer, ServerSpec, echo_logprobs, parse_choice, parse_spec,
 )
@@ -454,7 +453,6 @@ def test_gguf_export_round_trips_through_transformers(tiny_model_dir, tmp_path):
 def test_a_gguf_is_dequantised_once_whichever_folder_holds_it(tiny_model_dir, tmp_path, monkeypatch):
     from transformers import AutoModelForCausalLM
 
-    from intuitions.models import zoo
     from intuitions.models.gguf_export import export_llama
 
     monkeypatch.setenv("INTUITIONS_MODELS_DIR", str(tmp_path / "models"))
