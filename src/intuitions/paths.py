@@ -1,5 +1,6 @@
 """Where intuitions keeps what it makes: dequantised models, the score cache, the ladder."""
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -20,3 +21,16 @@ def score_cache_path() -> Path:
 def models_dir() -> Path:
     """Dequantised GGUF models: big and slow to make, so shareable across homes."""
     return Path(os.environ.get("INTUITIONS_MODELS_DIR", home() / "models"))
+
+
+def file_digest(path: Path, sample: int = 1 << 20) -> str:
+    """A model file named by its size and first and last MiB (a GGUF's header and its last
+    tensors), not by where it lives: the same weights installed into another venv keep one
+    key. Sampling keeps it instant for multi-GB files."""
+    size = path.stat().st_size
+    h = hashlib.sha256(str(size).encode())
+    with path.open("rb") as f:
+        h.update(f.read(sample))
+        f.seek(max(0, size - sample))
+        h.update(f.read(sample))
+    return h.hexdigest()

@@ -23,6 +23,7 @@ from typing import Sequence
 
 import numpy as np
 
+from intuitions import paths
 from intuitions.errors import ModelNotFound, UserError
 from intuitions.models.base import Encoding, TokenScores
 from intuitions.models.specs import spec_options
@@ -53,16 +54,6 @@ def parse_spec(rest: str) -> LlamaCppSpec:
     if not p.is_file():
         raise ModelNotFound(f"no GGUF file at {p}")
     return LlamaCppSpec(p, **kw)
-
-
-def _file_digest(path: Path) -> str:
-    # Header + tensor data of a GGUF: the first and last MiB plus the size identify it.
-    h = hashlib.sha256(str(path.stat().st_size).encode())
-    with path.open("rb") as f:
-        h.update(f.read(1 << 20))
-        f.seek(max(0, path.stat().st_size - (1 << 20)))
-        h.update(f.read(1 << 20))
-    return h.hexdigest()[:16]
 
 
 def _train_context(llm) -> int:
@@ -107,7 +98,7 @@ class LlamaCppScorer:
         if not 1 <= self.stride <= self.window:
             raise UserError("stride must be between 1 and the window length")
         self.fingerprint = hashlib.sha256(json.dumps({
-            "backend": "llamacpp", "weights": _file_digest(spec.path), "tokenizer": tokenizer.digest,
+            "backend": "llamacpp", "weights": paths.file_digest(spec.path)[:16], "tokenizer": tokenizer.digest,
             "prefix": tokenizer.prefix_id, "window": self.window, "stride": self.stride,
         }, sort_keys=True).encode()).hexdigest()[:24]
 

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import shutil
 from dataclasses import dataclass
@@ -70,25 +69,13 @@ ZOO = {
 }
 
 
-def _content_tag(path: Path, sample: int = 1 << 20) -> str:
-    """Names a file by its size and first and last MiB, not by where it lives: the same
-    wheel installed into another venv (a fresh clone, CI) then reuses one dequantised
-    copy (~540 MB for SmolLM2) instead of making its own. Sampling keeps it instant."""
-    size = path.stat().st_size
-    h = hashlib.sha256(str(size).encode())
-    with path.open("rb") as f:
-        h.update(f.read(sample))
-        f.seek(max(0, size - sample))
-        h.update(f.read(sample))
-    return h.hexdigest()[:12]
-
-
 def dequantised_dir(gguf: Path) -> Path:
     """Load a GGUF once, save plain safetensors beside the cache; later loads take seconds.
 
     A gguf-loaded model refuses save_pretrained, so we rebuild a plain model from its
     config (without quantization_config) and copy the dequantised state into it."""
-    out = paths.models_dir() / f"{gguf.stem}-{_content_tag(gguf)}"
+    # Keyed by content, so another venv's copy of the same wheel reuses it (~540 MB for SmolLM2).
+    out = paths.models_dir() / f"{gguf.stem}-{paths.file_digest(gguf)[:12]}"
     if (out / "config.json").exists() and any(out.glob("*.safetensors")):
         return out
     import sys
