@@ -19,7 +19,7 @@ from pathlib import Path
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import numpy as np  # noqa: E402
 
-from intuitions.experiments import icl  # noqa: E402
+from intuitions.experiments.icl import core as icl  # noqa: E402
 from intuitions.models.base import continuation_ids  # noqa: E402
 
 

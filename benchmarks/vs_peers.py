@@ -75,7 +75,7 @@ def icl_requests(n: int, seed: int = 0) -> tuple[list[str], list[str]]:
 
 def icl_prompts(n: int):
     """The requests `intuitions icl` sends for n sentiment queries at k=4 per class."""
-    from intuitions.experiments import icl
+    from intuitions.experiments.icl import core as icl
 
     design = icl.Design(k_sweep=(4,), flips=(0,), seeds=(0,), n=n)
     prompts = icl.build_prompts(icl.load_data("sentiment"), design, run_seed=0)
@@ -93,7 +93,7 @@ def job(tool: str, task: str, path: str, req: dict, batch: int):
     """(warm-up, timed work) for one tool; the work returns summed logprobs in a fixed order."""
     corpus, n = req["corpus"], req["queries"]
     if tool == "intuitions":
-        from intuitions.experiments import icl
+        from intuitions.experiments.icl import core as icl
         from intuitions.models.base import score_continuations, tokenize
         from intuitions.models.hf import HFOptions, HFScorer
 

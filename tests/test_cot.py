@@ -7,8 +7,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from intuitions import problems as pb
-from intuitions.experiments import cot
+from intuitions.experiments.cot import problems as pb
+from intuitions.experiments.cot import core as cot
 from intuitions.models.base import tokenize
 from intuitions.verdict import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED
 

@@ -5,8 +5,8 @@ import sys
 import numpy as np
 import pytest
 
-from intuitions.experiments import density
-from intuitions.report.heatmap import html
+from intuitions.experiments.density import core as density
+from intuitions.experiments.density.heatmap import html
 
 
 def test_units_merge_split_characters_and_cover_text(tiny_scorer):

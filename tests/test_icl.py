@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from intuitions.datasets import LabelledSet
-from intuitions.experiments import icl
+from intuitions.experiments.icl import core as icl
 from intuitions.models.base import Encoding, TokenScores
 from intuitions.stats import clustered_proportion_ci, proportion_ci
 
@@ -396,7 +396,7 @@ def test_report_step_on_a_ladder(tmp_path, tiny_model_dir, monkeypatch):
 
 
 def test_figures_render_from_saved_result_at_the_bounds(tmp_path):
-    from intuitions.experiments.icl_figures import render
+    from intuitions.experiments.icl.figures import render
 
     def row(cond, kind, k, pct, acc, lo, hi):
         return {"condition": cond, "kind": kind, "k": k, "flip_pct": pct, "scoring": s, "accuracy": acc,

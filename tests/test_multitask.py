@@ -9,12 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from intuitions.errors import BadData, UserError
-from intuitions.experiments import multitask as mt
-from intuitions.experiments import multitask_figures, probes
+from intuitions.experiments.multitask import core as mt
+from intuitions.experiments.multitask import figures as multitask_figures, probes
 from intuitions.models.base import Encoding, TokenScores, score_texts
 from intuitions.verdict import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED
 
-PROBES_DIR = Path(mt.__file__).parents[1] / "data" / "probes"
+PROBES_DIR = Path(mt.__file__).parents[2] / "data" / "probes"
 
 
 # -- the decomposition identity ------------------------------------------------------------------------

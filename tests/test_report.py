@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import markupsafe
+import importlib
+
 import pytest
 
 import runfakes
@@ -242,7 +244,7 @@ def test_key_tables_hook_then_csv_then_records_then_scalars(tmp_path):
 
     saved = {"result": {"per_model": {"m1": {"acc": 0.5, "n": 3}, "m2": {"acc": 0.7, "n": 3}}}}
     t = render._tables("s", tmp_path, saved, Hook)[0]
-    assert t.columns == ["a", "b"] and t.rows[0] == ["1", "0.1235"] and len(t.rows) == 25 and t.more == 5
+    assert t.columns == ["a", "b"] and t.rows[0] == ["1", "0.123"] and len(t.rows) == 25 and t.more == 5
     t = render._tables("s", tmp_path, saved, None)[0]
     assert t.columns == ["", "acc", "n"] and t.rows == [["m1", "0.5", "3"], ["m2", "0.7", "3"]]
     (tmp_path / "key.csv").write_text("x,y\n1,2\n")
@@ -257,7 +259,9 @@ def test_figure_naming_assigns_to_one_intuition():
         FIGURE_INTUITIONS = {"mine": 2}
 
     assert render._figure_intuition("i6_flipped", None) == 6
-    assert render._figure_intuition("icl_flip", None) == 6
+    from intuitions.experiments import icl
+
+    assert render._figure_intuition("icl_flip", icl) == 6 and render._figure_intuition("icl_flip", None) is None
     assert render._figure_intuition("mine", Mod) == 2
     assert render._figure_intuition("kshot", Mod) is None
     f = render.Figure("icl", "i6_flipped", "p", "d", 6)
@@ -319,13 +323,14 @@ KEY_NEEDLES = {
     "icl": ["0.3 [0.2, 0.4]", "0.1 [0.05, 0.15]"],
     "cot": ["-2 [-3, -1]", "given-direct", "0.2 [0.1, 0.3]"],
     "scaling": ["E = 1.5 [1.4, 1.6]", "2 [1.9, 2.1]", "2.40%", "not fitted: too few points"],
-    "emergence": ["3.2", "facts", "true"],
+    "emergence": ["3.2", "facts", "yes", "loss | 2 | 1.1 | true"],
 }
 
 
 @pytest.mark.parametrize("name", sorted(KEY_RESULTS))
 def test_key_tables_pick_estimates_with_intervals(name, tmp_path):
-    tables = render._tables(name, tmp_path, {"result": KEY_RESULTS[name]}, None)
+    mod = importlib.import_module(f"intuitions.experiments.{name}")
+    tables = render._tables(name, tmp_path, {"result": KEY_RESULTS[name]}, mod)
     cells = " | ".join(x for t in tables for r in t.rows for x in r)
     for needle in KEY_NEEDLES[name]:
         assert needle in cells, (needle, cells)
@@ -333,12 +338,16 @@ def test_key_tables_pick_estimates_with_intervals(name, tmp_path):
 
 def test_key_tables_fall_back_to_generic_on_an_unknown_schema(tmp_path):
     saved = {"result": {"models": [{"model": "m", "fingerprint": "abc", "acc": _e(0.5, 0.4, 0.6)}]}}
-    t = render._tables("cot", tmp_path, saved, None)[0]  # cot's extractor finds no runs
+    from intuitions.experiments import cot, icl
+
+    t = render._tables("cot", tmp_path, saved, cot)[0]  # cot's extractor finds no runs
     assert t.columns == ["model", "acc"] and t.rows == [["m", "0.5 [0.4, 0.6]"]]
-    t = render._tables("icl", tmp_path, {"result": {"models": "garbage"}}, None)
+    t = render._tables("icl", tmp_path, {"result": {"models": "garbage"}}, icl)
     assert t and t[0].title == "result"
 
 
 def test_icl_flip_table_belongs_to_intuition_6(tmp_path):
-    tables = render._tables("icl", tmp_path, {"result": KEY_RESULTS["icl"]}, None)
+    from intuitions.experiments import icl
+
+    tables = render._tables("icl", tmp_path, {"result": KEY_RESULTS["icl"]}, icl)
     assert [t.intuition for t in tables] == [None, 6]

@@ -10,7 +10,7 @@ from scipy.optimize import check_grad, minimize_scalar
 
 from intuitions import paths
 from intuitions.errors import BadData
-from intuitions.experiments import scaling
+from intuitions.experiments.scaling import core as scaling
 from intuitions.fit import powerlaw as pl
 from intuitions.steps import StepContext
 from intuitions.verdict import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import stats as st
+
+Table = dict  # {"title": str, "columns": [str], "rows": [[Any]], optional "intuition": k}
 
 
 @dataclass(frozen=True)
@@ -14,9 +18,47 @@ class Estimate:
     ci_low: float
     ci_high: float
     n: int
+    method: str = ""  # how the interval was made (t, wilson, bootstrap, ...); "" when unstated
 
     def excludes(self, x: float) -> bool:
         return not (self.ci_low <= x <= self.ci_high)
+
+    def __str__(self) -> str:
+        return est(self)
+
+
+def num(v: Any) -> str:
+    """One number as a reader wants it: 3 significant digits, thousands grouped, and float
+    dust (|v| < 1e-12, e.g. 6.94e-18 from a difference of equal sums) shown as 0."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "—"
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+        return str(v)
+    x = float(v)
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if abs(x) < 1e-12:
+        return "0"
+    if 1e4 <= abs(x) < 1e15:
+        return f"{x:,.0f}"
+    return f"{x:.3g}"
+
+
+def est(e: Any, scale: float = 1.0) -> str:
+    """The one formatter of an estimate: `value [low, high]` (an Estimate, or its saved dict);
+    plain numbers as `num` shows them. `scale=100` shows a proportion in percent."""
+    if isinstance(e, Estimate):
+        e = {"value": e.value, "ci_low": e.ci_low, "ci_high": e.ci_high}
+    if isinstance(e, dict) and "value" in e:
+        v, lo, hi = e.get("value"), e.get("ci_low", e.get("low")), e.get("ci_high", e.get("high"))
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return "—"
+        if lo is None or hi is None or (isinstance(lo, float) and math.isnan(lo)):
+            return num(scale * v)
+        return f"{num(scale * v)} [{num(scale * lo)}, {num(scale * hi)}]"
+    if isinstance(e, (int, float)) and not isinstance(e, bool):
+        return num(scale * e)
+    return num(e)
 
 
 def mean_ci(x, level: float = 0.95) -> Estimate:

@@ -32,7 +32,7 @@ def cot(
     no_cache: common.NoCache = False,
     tp: common.TP = None,
 ) -> None:
-    from intuitions.experiments import cot as exp
+    from intuitions.experiments.cot import core as exp
     from intuitions.models import zoo
 
     step_list = common.int_list("--steps", steps)
@@ -66,7 +66,7 @@ def cot(
         res = exp.run(specs, cfg, lambda s: common.load_scorer(s, dtype, no_cache, tp), progress=status.update)
     _print(res)
     if out is not None:
-        from intuitions.experiments.cot_figures import render
+        from intuitions.experiments.cot.figures import render
         from intuitions.results import to_jsonable, write_result
 
         config = {"model": model, "family": family, "steps": list(cfg.steps), "n": n, "gen_n": gen_n, "seed": seed,
@@ -87,7 +87,7 @@ def _ci(e, pct: bool = False) -> str:
 
 
 def _print(res) -> None:
-    from intuitions.experiments import cot as exp
+    from intuitions.experiments.cot import core as exp
 
     con = Console()
     if not con.is_terminal:

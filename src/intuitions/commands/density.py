@@ -27,7 +27,7 @@ def density(
     no_cache: common.NoCache = False,
     tp: common.TP = None,
 ) -> None:
-    from intuitions.experiments import density as exp
+    from intuitions.experiments.density import core as exp
 
     texts = _texts(text, file, example, exp.EXAMPLE_PAIR)
     table_out = out if out is not None and out.suffix in (".csv", ".jsonl", ".parquet") else None
@@ -40,7 +40,7 @@ def density(
     scorer = common.load_scorer(model, dtype, no_cache, tp)
     res = exp.run(scorer, texts)
     _print(res, example)
-    from intuitions.report.heatmap import html as render_html
+    from intuitions.experiments.density.heatmap import html as render_html
 
     if table_out:
         write_table(res.rows, table_out)
@@ -99,7 +99,7 @@ def write_table(rows, path: Path) -> None:
 
 
 def _print(res, example: bool) -> None:
-    from intuitions.report.heatmap import terminal
+    from intuitions.experiments.density.heatmap import terminal
 
     con = Console()
     con.print(f"[bold]{res.model}[/bold]  fingerprint {res.fingerprint}")

@@ -59,9 +59,9 @@ def emergence(
     min_fit: Annotated[int, _opt("--min-fit", "Fewest sizes a trend is fitted to.")] = 2,
     out: common.Out = None,
 ) -> None:
-    from intuitions import emergence_io as eio
-    from intuitions.emergence_measures import Options, Rule
-    from intuitions.experiments import emergence as exp
+    from intuitions.experiments.emergence import readers as eio
+    from intuitions.experiments.emergence.measures import Options, Rule
+    from intuitions.experiments.emergence import core as exp
 
     if (table is None) == (family is None):
         raise UserError("give a results table or --family PRESET (exactly one)")
@@ -87,7 +87,7 @@ def emergence(
     analysis = exp.analyze(loaded, opts)
     _print(analysis)
     if out is not None:
-        from intuitions.report import emergence_plots
+        from intuitions.experiments.emergence import figures as emergence_plots
         from intuitions.results import to_jsonable, write_result
 
         config = {"input": str(table) if table else f"family:{family}", "opts": opts,

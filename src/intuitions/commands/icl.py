@@ -31,7 +31,7 @@ def icl(
     no_cache: common.NoCache = False,
     tp: common.TP = None,
 ) -> None:
-    from intuitions.experiments import icl as exp
+    from intuitions.experiments.icl import core as exp
     from intuitions.models import zoo
 
     design = exp.Design(
@@ -59,7 +59,7 @@ def icl(
     saved = {"result": to_jsonable(res)}
     _print(saved["result"], exp.verdicts(saved))
     if out is not None:
-        from intuitions.experiments.icl_figures import render
+        from intuitions.experiments.icl.figures import render
         from intuitions.results import write_result
 
         config = {"models": specs, "data": data, "text_col": text_col, "label_col": label_col, "flip": design.flips,

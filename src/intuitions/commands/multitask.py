@@ -31,8 +31,8 @@ def multitask(
     no_cache: common.NoCache = False,
     tp: common.TP = None,
 ) -> None:
-    from intuitions.experiments import multitask as exp
-    from intuitions.experiments import probes as pr
+    from intuitions.experiments.multitask import core as exp
+    from intuitions.experiments.multitask import probes as pr
 
     if file is not None and spans is not None:
         raise UserError("give --file or --spans, not both")
@@ -70,7 +70,7 @@ def multitask(
                       on_model=lambda r: status.update(f"scoring {r.name}"))
     _print(res)
     if out is not None:
-        from intuitions.experiments import multitask_figures
+        from intuitions.experiments.multitask import figures as multitask_figures
         from intuitions.results import to_jsonable, write_result
 
         config = {"model": model, "file": file, "spans": spans, "probes": probes, "seed": seed, "n": n,
@@ -81,7 +81,7 @@ def multitask(
 
 
 def _refs(model: str, checkpoints: bool):
-    from intuitions.experiments import multitask as exp
+    from intuitions.experiments.multitask import core as exp
 
     if model.startswith("family:"):
         preset, _, member = model[len("family:"):].partition("/")
@@ -101,7 +101,7 @@ def _ci(e) -> str:
 
 
 def _print(res) -> None:
-    from intuitions.experiments import multitask as exp
+    from intuitions.experiments.multitask import core as exp
 
     con = Console()
     if not con.is_terminal:  # piped or captured: keep one row per line instead of 80-column wrapping

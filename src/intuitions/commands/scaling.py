@@ -64,7 +64,7 @@ def fit(
     out: common.Out = None,
     seed: common.Seed = 0,
 ) -> None:
-    from intuitions.experiments import scaling as exp
+    from intuitions.experiments.scaling import core as exp
     from intuitions.fit import powerlaw as pl
 
     the_form = pl.get_form(form)

@@ -7,8 +7,8 @@ Verdicts are computed here, from each result.json, by the experiment module's
 raises becomes an *inconclusive* verdict carrying the error in one line.
 
 Figures: every PNG in a step's folder belongs to each intuition the step speaks to,
-except one that a module's optional `FIGURE_INTUITIONS = {"<png stem>": k}` (or the table
-FIGURE_INTUITIONS below, or a name `i<k>_...`) gives to intuition k only. Key tables: a module may
+except one that the experiment's `FIGURE_INTUITIONS = {"<png stem>": k}` (or a name
+`i<k>_...`) gives to intuition k only. Key tables: an experiment may
 offer `key_tables(saved) -> list[{"title", "columns", "rows"}]`; otherwise the CSV files
 in its folder, otherwise the record lists found in its result.json."""
 
@@ -27,11 +27,11 @@ from typing import Any, Iterator
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from intuitions.errors import UserError
-from intuitions.report import i18n, key_tables
+from intuitions.report import i18n
+from intuitions.stats import est, num
 from intuitions.verdict import INCONCLUSIVE, LABELS, Verdict
 
 # Figures of modules that speak to two intuitions, placed where they belong.
-FIGURE_INTUITIONS = {"icl_flip": 6, "icl_kshot": 2, "icl_labels": 2}
 SKIP_COLUMNS = {"fingerprint", "path"}  # long hashes: provenance lists them once
 MAX_ROWS = 25
 MAX_COLS = 10
@@ -115,8 +115,6 @@ def _figure_intuition(stem: str, mod: Any) -> int | None:
     own = getattr(mod, "FIGURE_INTUITIONS", None)
     if isinstance(own, dict) and stem in own:
         return int(own[stem])
-    if stem in FIGURE_INTUITIONS:
-        return FIGURE_INTUITIONS[stem]
     m = re.match(r"i(\d)_", stem)
     return int(m.group(1)) if m else None
 
@@ -134,11 +132,11 @@ def fmt(v: Any, limit: int = 80) -> str:
     if v is None:
         return "—"
     if isinstance(v, dict) and "value" in v and ("ci_low" in v or "low" in v):
-        return key_tables.est(v)
+        return est(v)
     if isinstance(v, bool):
         return str(v).lower()
-    if isinstance(v, float):
-        return f"{v:.4g}"
+    if isinstance(v, (int, float)):
+        return num(v)
     if isinstance(v, (list, tuple)) and len(v) <= 4 and all(isinstance(x, (int, float)) for x in v):
         return "[" + ", ".join(fmt(x) for x in v) + "]"
     s = str(v) if not isinstance(v, (dict, list, tuple)) else json.dumps(v, ensure_ascii=False)
@@ -212,10 +210,8 @@ def _given(step: str, tables: list[dict]) -> list[Table]:
 def _tables(step: str, step_dir: Path, saved: dict | None, mod: Any) -> list[Table]:
     if saved is None:
         return []
-    for make in (getattr(mod, "key_tables", None),
-                 (lambda s: key_tables.EXTRACTORS[step](s["result"])) if step in key_tables.EXTRACTORS else None):
-        if make is None:
-            continue
+    make = getattr(mod, "key_tables", None)
+    if make is not None:
         try:
             found = _given(step, make(saved))
         except Exception:  # noqa: BLE001 - an unexpected schema falls back to the generic tables

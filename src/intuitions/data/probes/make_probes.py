@@ -6,7 +6,7 @@ Every item is made here, from word lists and templates written for this project 
 dataset is copied). Random choices come from one seeded generator per category, so the
 files are byte-identical on every run; a test checks that the committed files match.
 
-Item schema (validated on load by `intuitions.experiments.probes`):
+Item schema (validated on load by `intuitions.experiments.multitask.probes`):
     {"id": str, "category": str, "kind": str, "context": str, "correct": str, "wrong": [str, ...]}
 Continuations start with the space that separates them from the context."""
 

@@ -23,7 +23,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from intuitions.errors import UserError
-from intuitions.experiments.multitask_tags import (  # noqa: F401  (re-exported)
+from intuitions.experiments.multitask.tags import (  # noqa: F401  (re-exported)
     OTHER, Corpus, TaggedText, TaskSpan, file_corpus, heuristic_spans, read_spans_file, world_corpus,
 )
 from intuitions.models.base import Scorer, score_texts
@@ -331,7 +331,7 @@ def decompose_models(refs: Sequence[ModelRef], corpus: Corpus, load: Callable[[s
 def run(refs: Sequence[ModelRef], load: Callable[[str], Scorer], corpus: Corpus | None = None,
         probe_suite: dict | None = None, seed: int = 0, probe_n: int | None = None,
         on_model: Callable[[ModelRef], None] | None = None) -> MultitaskResult:
-    from intuitions.experiments import probes
+    from intuitions.experiments.multitask import probes
 
     decs, learning = decompose_models(refs, corpus, load, seed, on_model) if corpus else ([], [])
     probe_results = []
@@ -356,7 +356,7 @@ def report_step(ctx) -> None:
     checkpoint, plus the probe suite on each installed real model."""
     import dataclasses
 
-    from intuitions.experiments import multitask_figures, probes
+    from intuitions.experiments.multitask import figures as multitask_figures, probes
     from intuitions.models import zoo
     from intuitions.results import to_jsonable, write_result
 

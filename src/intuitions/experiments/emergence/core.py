@@ -3,8 +3,8 @@ table: (1) does it jump? (2) could the smaller models have predicted the jump â€
 in two steps through the task loss? (3) does the jump survive a change of metric (the
 "mirage" test of Schaeffer et al. 2023)?
 
-The measures and the rule live in `intuitions.emergence_measures`; readers in
-`intuitions.emergence_io`; figures in `intuitions.report.emergence_plots`."""
+The measures and the rule live in `intuitions.experiments.emergence.measures`; readers in
+`intuitions.experiments.emergence.readers`; figures in `intuitions.experiments.emergence.figures`."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from intuitions.emergence_io import OVERALL_TASKS, Loaded
-from intuitions.emergence_measures import (PRIMARY_ORDER, MetricMeasures, Options, Rule, make_series, measure,
+from intuitions.experiments.emergence.readers import OVERALL_TASKS, Loaded
+from intuitions.experiments.emergence.measures import (PRIMARY_ORDER, MetricMeasures, Options, Rule, make_series, measure,
                                            metric_kind)
 from intuitions.errors import UserError
 from intuitions.fit import sigmoid as sf
@@ -323,8 +323,8 @@ def options_from(d: dict, rule: Rule | None = None) -> Options:
 
 
 def report_step(ctx) -> None:
-    from intuitions.emergence_io import TableSpec, load, load_ladder
-    from intuitions.report import emergence_plots
+    from intuitions.experiments.emergence.readers import TableSpec, load, load_ladder
+    from intuitions.experiments.emergence import figures as emergence_plots
     from intuitions.results import to_jsonable, write_result
 
     if not ctx.ladder.startswith("family:"):
@@ -343,23 +343,6 @@ def report_step(ctx) -> None:
     emergence_plots.render_all(saved, ctx.out)
     for i, ext in enumerate(saved["external"]):
         emergence_plots.render_all(ext, ctx.out, prefix=f"external{i + 1}_")
-
-
-def key_tables(saved: dict) -> list[dict]:
-    """For the report: the ranked tasks with the evidence behind each call."""
-    r = saved.get("result", saved)
-    cols = ["task", "metric", "linearity", "breakthroughness", "emergence scale", "surprise [95% CI]", "emergent"]
-    out = []
-    for a in [r] + list(r.get("external") or []):
-        rows = []
-        for t in a["tasks"]:
-            ci = t.get("extrapolation_surprise_ci") or [None, None]
-            rows.append([_label(t.get("family", ""), t["task"]), t["metric"], _g(t["linearity"]),
-                         "inf" if t["breakthroughness"] is None else _g(t["breakthroughness"]),
-                         _g(t["emergence_scale"]), f"{_g(t['extrapolation_surprise'])} [{_g(ci[0])}, {_g(ci[1])}]",
-                         "yes" if t["emergent"] else "no"])
-        out.append({"title": f"{a['source']}: tasks ranked by emergence", "columns": cols, "rows": rows})
-    return out
 
 
 def _renamed(a: Analysis, name: str) -> Analysis:

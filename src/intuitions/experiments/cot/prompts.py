@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
-from intuitions import problems as pb
+from intuitions.experiments.cot import problems as pb
 from intuitions.models.base import Scorer, tokenize
 
 if TYPE_CHECKING:
-    from intuitions.experiments.cot import CotConfig
+    from intuitions.experiments.cot.core import CotConfig
 
 FILLER_UNIT = " ."
 

@@ -10,7 +10,7 @@ from intuitions.datasets import LabelledSet
 from intuitions.errors import BadData, UserError
 from intuitions.textio import read_utf8
 
-DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "icl"
+DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "icl"
 BUILTIN = ("sentiment", "topic", "world")
 UNRELATED_WORDS = ("foo", "bar", "baz", "qux", "zork", "blip", "wug", "dax")
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from intuitions.datasets import LabelledSet
 from intuitions.errors import UserError
-from intuitions.experiments.icl_data import UNRELATED_WORDS, load_data, unrelated_words
+from intuitions.experiments.icl.data import UNRELATED_WORDS, load_data, unrelated_words
 from intuitions.models.base import Scorer, score_continuations
 from intuitions.stats import Estimate, cluster_bootstrap_ci, clustered_proportion_ci
 from intuitions.verdict import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED, Verdict
@@ -421,7 +421,7 @@ STEP_DEFAULTS = {
 
 def report_step(ctx) -> None:
     from intuitions.commands.common import load_scorer
-    from intuitions.experiments.icl_figures import render
+    from intuitions.experiments.icl.figures import render
     from intuitions.models import zoo
     from intuitions.results import to_jsonable, write_result
 

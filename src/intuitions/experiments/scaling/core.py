@@ -407,6 +407,6 @@ def _verdict(name: str, res: dict, thr: float, width: float, rule: str) -> Verdi
 def figures(saved: dict, out: Path, prefix: str = "") -> list[Path]:
     """loss vs the form's main variable (with fit and extrapolation band), iso-FLOP curves
     (L(N,D) only) and predicted vs actual for held-out runs, from a saved ScalingResult."""
-    from intuitions.report import scaling_figures
+    from intuitions.experiments.scaling import figures as scaling_figures
 
     return scaling_figures.render(saved, out, prefix)

@@ -9,7 +9,7 @@ from typing import Sequence
 from jinja2 import Environment
 from rich.text import Text
 
-from intuitions.experiments.density import TextDensity
+from intuitions.experiments.density.core import TextDensity
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

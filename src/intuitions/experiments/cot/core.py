@@ -1,6 +1,6 @@
 """Intuition 3: give the model time to think. Chain of thought versus direct answers.
 
-On multi-step arithmetic (`intuitions.problems` for real models, the world's arithmetic for
+On multi-step arithmetic (`intuitions.experiments.cot.problems` for real models, the world's arithmetic for
 the ladder), each problem is put to a model under these conditions:
 
     direct    question -> answer
@@ -25,8 +25,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from intuitions import problems as pb
-from intuitions.experiments.cot_prompts import (  # noqa: F401  (re-exported: the experiment's vocabulary)
+from intuitions.experiments.cot import problems as pb
+from intuitions.experiments.cot.prompts import (  # noqa: F401  (re-exported: the experiment's vocabulary)
     REAL, WORLD, PromptFormat, Worked, _from_world, _solved, contexts, filler_text, from_problem, real_items,
     world_items,
 )
@@ -222,7 +222,7 @@ def density_view(scorer: Scorer, items: Sequence[Worked], demos: Sequence[Worked
     """Per-token surprisal of worked solutions (via `density`), by the role of each token:
     a result of an operation, an operand copied from the question or a line above, the
     format around them, or the final answer."""
-    from intuitions.experiments import density
+    from intuitions.experiments.density import core as density
 
     prefix = "".join(_solved(d, fmt, fmt.header + d.rationale) for d in demos)
     texts, roles = [], []
@@ -322,7 +322,7 @@ STEP_DEFAULTS = {  # problems per step count; generation is the slow part, so ge
 
 def report_step(ctx) -> None:
     from intuitions.commands.common import load_scorer
-    from intuitions.experiments.cot_figures import render
+    from intuitions.experiments.cot.figures import render
     from intuitions.models import zoo
     from intuitions.results import to_jsonable, write_result
     from intuitions.world.arithmetic import MAX_STEPS

@@ -1,0 +1,8 @@
+"""Intuition 5: abilities emerge with scale. Per-task series across sizes (ladder or any
+published table): breakthroughness, linearity, the onset above chance, extrapolation from
+the smaller sizes, and whether the jump survives a continuous metric."""
+
+from intuitions.experiments.emergence.core import INTUITIONS, Analysis, analyze, report_step, verdicts
+from intuitions.experiments.emergence.tables import key_tables
+
+__all__ = ["INTUITIONS", "Analysis", "analyze", "key_tables", "report_step", "verdicts"]

@@ -1,0 +1,7 @@
+"""Intuition 1: next-word prediction is massively multitask. The held-out loss split into
+per-task contributions, who learns what across sizes and steps, and minimal-pair probes."""
+
+from intuitions.experiments.multitask.core import INTUITIONS, MultitaskResult, report_step, run, verdicts
+from intuitions.experiments.multitask.tables import key_tables
+
+__all__ = ["INTUITIONS", "MultitaskResult", "key_tables", "report_step", "run", "verdicts"]
