@@ -40,7 +40,6 @@ def matmul_peak(threads: int, n: int = 2048, reps: int = 10) -> float:
 
 def member_throughput(layers: int, width: int, batch_size: int, seq_len: int, threads: int,
                       steps: int = 30, warmup: int = 5, vocab: int = 1024) -> dict:
-    import dataclasses
 
     import numpy as np
     import torch

@@ -21,7 +21,13 @@ from intuitions.errors import ServerError, UserError
 from intuitions.models import zoo
 from intuitions.models.cache import CachedScorer, ScoreCache
 from intuitions.models.openai_server import (
-    Echo, HttpTransport, OpenAIScorer, ServerSpec, echo_logprobs, parse_choice, parse_spec,
+    Echo,
+    HttpTransport,
+    OpenAIScorer,
+    ServerSpec,
+    echo_logprobs,
+    parse_choice,
+    parse_spec,
 )
 from intuitions.models.tokenizer import LocalTokenizer
 from intuitions.models.windows import windows

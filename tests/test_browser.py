@@ -15,7 +15,6 @@ import struct
 import subprocess
 import time
 import urllib.request
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest

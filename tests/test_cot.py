@@ -1,14 +1,13 @@
 import json
 import subprocess
 import sys
-from dataclasses import replace
 from fractions import Fraction
 
 import numpy as np
 import pytest
 
-from intuitions.experiments.cot import problems as pb
 from intuitions.experiments.cot import core as cot
+from intuitions.experiments.cot import problems as pb
 from intuitions.models.base import tokenize
 from intuitions.verdict import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED
 

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from intuitions.experiments.emergence import readers as eio
-from intuitions.experiments.emergence.measures import Options, Rule, bigbench_measures, higher_is_better, metric_kind
 from intuitions.errors import UserError
 from intuitions.experiments.emergence import core as exp
+from intuitions.experiments.emergence import readers as eio
+from intuitions.experiments.emergence.measures import Options, Rule, bigbench_measures, higher_is_better, metric_kind
 from intuitions.fit import sigmoid as sf
 
 EXTERNAL = Path(__file__).parents[1].parent / "shared" / "external"

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from intuitions.errors import BadData, UserError
 from intuitions.experiments.multitask import core as mt
-from intuitions.experiments.multitask import figures as multitask_figures, probes
+from intuitions.experiments.multitask import figures as multitask_figures
+from intuitions.experiments.multitask import probes
 from intuitions.models.base import Encoding, TokenScores, score_texts
 from intuitions.verdict import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import shutil
@@ -9,8 +10,6 @@ import sys
 from pathlib import Path
 
 import markupsafe
-import importlib
-
 import pytest
 
 import runfakes

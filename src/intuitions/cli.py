@@ -9,7 +9,6 @@ import os
 import sys
 
 import typer
-
 from typer import Abort, Exit
 
 try:  # typer >= 0.2x vendors its own click

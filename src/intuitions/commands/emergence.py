@@ -59,9 +59,9 @@ def emergence(
     min_fit: Annotated[int, _opt("--min-fit", "Fewest sizes a trend is fitted to.")] = 2,
     out: common.Out = None,
 ) -> None:
+    from intuitions.experiments.emergence import core as exp
     from intuitions.experiments.emergence import readers as eio
     from intuitions.experiments.emergence.measures import Options, Rule
-    from intuitions.experiments.emergence import core as exp
 
     if (table is None) == (family is None):
         raise UserError("give a results table or --family PRESET (exactly one)")

@@ -20,7 +20,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-import math
 import os
 import shutil
 import time
@@ -188,10 +187,11 @@ def _load_state(d: Path, model, opt, cfg: TrainConfig) -> dict:
 # -- saved models -----------------------------------------------------------------------------
 def _save_model(model, tok, dest: Path, cfg: TrainConfig, step: int, kind: str, es, extra: dict) -> dict:
     """HF folder + eval.json, atomically; returns the evaluation record."""
+    from transformers.utils import logging as hf_logging
+
     from intuitions.family.evaluate import evaluate
     from intuitions.family.model import Shape, flops, param_counts
     from intuitions.models.hf import HFScorer
-    from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
     tmp = dest.with_name(dest.name + ".tmp")

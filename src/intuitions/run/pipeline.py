@@ -24,8 +24,7 @@ from intuitions.results import to_jsonable, versions
 from intuitions.run import ladder as ladder_mod
 from intuitions.run.config import ExperimentPlan, RunPlan, canonical_hash
 from intuitions.run.keys import code_hash, context_inputs, model_files, one_line, package_version
-from intuitions.run.progress import (Progress, expected_seconds,
-                                     remember_seconds)
+from intuitions.run.progress import Progress, expected_seconds, remember_seconds
 from intuitions.steps import StepContext
 
 STEP_FILE = "step.json"

@@ -64,8 +64,8 @@ class Progress:
             yield self
             return
         from rich.console import Console
-        from rich.progress import (BarColumn, Progress as Bar, TaskProgressColumn, TextColumn,
-                                   TimeElapsedColumn, TimeRemainingColumn)
+        from rich.progress import BarColumn, TaskProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+        from rich.progress import Progress as Bar
 
         self._bar = Bar(TextColumn("{task.description:<24}"), BarColumn(), TaskProgressColumn(),
                         TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),

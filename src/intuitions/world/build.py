@@ -25,7 +25,13 @@ import numpy as np
 from intuitions.errors import UserError
 from intuitions.world.core import Doc
 from intuitions.world.corpus import (
-    TASK_WEIGHTS, TASKS, eval_items, heldout_docs, mixture_entropy, task_nats, training_docs,
+    TASK_WEIGHTS,
+    TASKS,
+    eval_items,
+    heldout_docs,
+    mixture_entropy,
+    task_nats,
+    training_docs,
 )
 
 GENERATOR_VERSION = 1

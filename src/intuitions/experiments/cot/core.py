@@ -27,7 +27,16 @@ import numpy as np
 
 from intuitions.experiments.cot import problems as pb
 from intuitions.experiments.cot.prompts import (  # noqa: F401  (re-exported: the experiment's vocabulary)
-    REAL, WORLD, PromptFormat, Worked, _from_world, _solved, contexts, filler_text, from_problem, real_items,
+    REAL,
+    WORLD,
+    PromptFormat,
+    Worked,
+    _from_world,
+    _solved,
+    contexts,
+    filler_text,
+    from_problem,
+    real_items,
     world_items,
 )
 from intuitions.models.base import Scorer, continuation_ids, score_continuations, tokenize

@@ -14,10 +14,17 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from intuitions.experiments.emergence.readers import OVERALL_TASKS, Loaded
-from intuitions.experiments.emergence.measures import (PRIMARY_ORDER, MetricMeasures, Options, Rule, make_series, measure,
-                                           metric_kind)
 from intuitions.errors import UserError
+from intuitions.experiments.emergence.measures import (
+    PRIMARY_ORDER,
+    MetricMeasures,
+    Options,
+    Rule,
+    make_series,
+    measure,
+    metric_kind,
+)
+from intuitions.experiments.emergence.readers import OVERALL_TASKS, Loaded
 from intuitions.fit import sigmoid as sf
 from intuitions.verdict import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED, Verdict
 
@@ -323,8 +330,8 @@ def options_from(d: dict, rule: Rule | None = None) -> Options:
 
 
 def report_step(ctx) -> None:
-    from intuitions.experiments.emergence.readers import TableSpec, load, load_ladder
     from intuitions.experiments.emergence import figures as emergence_plots
+    from intuitions.experiments.emergence.readers import TableSpec, load, load_ladder
     from intuitions.results import to_jsonable, write_result
 
     if not ctx.ladder.startswith("family:"):

@@ -24,7 +24,14 @@ import numpy as np
 
 from intuitions.errors import UserError
 from intuitions.experiments.multitask.tags import (  # noqa: F401  (re-exported)
-    OTHER, Corpus, TaggedText, TaskSpan, file_corpus, heuristic_spans, read_spans_file, world_corpus,
+    OTHER,
+    Corpus,
+    TaggedText,
+    TaskSpan,
+    file_corpus,
+    heuristic_spans,
+    read_spans_file,
+    world_corpus,
 )
 from intuitions.models.base import Scorer, score_texts
 from intuitions.stats import Estimate
@@ -356,7 +363,8 @@ def report_step(ctx) -> None:
     checkpoint, plus the probe suite on each installed real model."""
     import dataclasses
 
-    from intuitions.experiments.multitask import figures as multitask_figures, probes
+    from intuitions.experiments.multitask import figures as multitask_figures
+    from intuitions.experiments.multitask import probes
     from intuitions.models import zoo
     from intuitions.results import to_jsonable, write_result
 

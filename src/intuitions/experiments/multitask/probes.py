@@ -18,9 +18,9 @@ from typing import Sequence
 import numpy as np
 
 from intuitions.errors import BadData
-from intuitions.textio import read_utf8
 from intuitions.models.base import Scorer, score_continuations
 from intuitions.stats import Estimate, bootstrap_ci
+from intuitions.textio import read_utf8
 
 CATEGORIES = ("grammar", "lexical_semantics", "world_knowledge", "sentiment", "translation",
               "arithmetic", "spatial", "factual_recall")
