@@ -1,6 +1,6 @@
 """Small fake experiment modules and a fake ladder for the pipeline and report tests.
 
-Each fake implements the `intuitions.steps` contract for real (result.json, a PNG, a
+Each fake implements the `intuitions.experiments.contract` contract for real (result.json, a PNG, a
 verdict computed from the saved numbers), records each call in $FAKE_CALLS, and can be
 told to fail ($FAKE_FAIL=name) or to be interrupted ($FAKE_INTERRUPT=name)."""
 

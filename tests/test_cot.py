@@ -275,8 +275,8 @@ def test_verdict_rule():
 # -- the main job and the command line ------------------------------------------------------------
 def test_report_step_on_a_ladder_writes_results_figures_and_a_verdict(tmp_path, monkeypatch):
     from intuitions import paths
+    from intuitions.experiments.contract import StepContext
     from intuitions.results import read_result
-    from intuitions.steps import StepContext
     from intuitions.testing import make_tiny_model
 
     for i, name in enumerate(["s1", "s2"]):

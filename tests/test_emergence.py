@@ -273,8 +273,8 @@ def _write_ladder(df: pd.DataFrame, preset="quick") -> Path:
 
 
 def _step(tmp_path, options=None):
+    from intuitions.experiments.contract import StepContext
     from intuitions.results import read_result
-    from intuitions.steps import StepContext
 
     ctx = StepContext(out=tmp_path / "step", preset="quick", ladder="family:quick", real_models=(), options=options or {})
     exp.report_step(ctx)

@@ -380,7 +380,7 @@ def test_cli_writes_result_and_figures(tmp_path, tiny_model_dir, capsys):
 @pytest.mark.slow
 def test_report_step_on_a_ladder(tmp_path, tiny_model_dir, monkeypatch):
     from intuitions import paths
-    from intuitions.steps import StepContext
+    from intuitions.experiments.contract import StepContext
 
     for name, size in (("a", 1), ("b", 2)):
         member = paths.family_root() / "t" / name

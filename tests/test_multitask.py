@@ -260,8 +260,8 @@ def test_ladder_decomposition_learning_and_figures(fake_ladder, tmp_path):
 
 
 def test_report_step_writes_result_and_verdict(fake_ladder, tmp_path):
+    from intuitions.experiments.contract import StepContext
     from intuitions.results import read_result
-    from intuitions.steps import StepContext
 
     out = tmp_path / "step"
     mt.report_step(StepContext(out=out, preset="smoke", ladder=f"family:{fake_ladder}", real_models=(), n=3,

@@ -52,7 +52,7 @@ def test_user_values_win_over_preset_and_run_id_follows_config():
 
 
 @pytest.mark.parametrize("user, message", [
-    ({"experiments": ["multitask", "telepathy"]}, "unknown experiment 'telepathy'"),
+    ({"experiments": ["multitask", "telepathy"]}, "experiment 'telepathy' is unknown"),
     ({"models": ["gpt-17"]}, "unknown model 'gpt-17'"),
     ({"ladder": "huge"}, "unknown ladder 'huge'"),
     ({"n": 0}, "'n' must be an integer >= 1"),
@@ -75,7 +75,7 @@ def test_malformed_toml_is_a_user_error(tmp_path):
 
 
 @pytest.mark.parametrize("toml, message", [
-    ("experiments = ['fake_multi', 'nope']\n", "unknown experiment 'nope'"),
+    ("experiments = ['fake_multi', 'nope']\n", "experiment 'nope' is unknown"),
     ("models = ['nope-1b']\n", "unknown model 'nope-1b'"),
     ("n = [1,\n", "not valid TOML"),
 ])
@@ -107,6 +107,46 @@ def test_cli_rejects_unwritable_out_and_unknown_preset(tmp_path, monkeypatch, ca
 
 
 # ---- running with fake experiments ---------------------------------------------------
+
+CORRUPTIONS = {
+    "garbage result": ("result.json", "garbage{{{"),
+    "truncated result": ("result.json", None),  # cut in half
+    "empty object result": ("result.json", "{}"),
+    "garbage record": ("step.json", "garbage{{{"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CORRUPTIONS))
+def test_a_damaged_step_is_recomputed_with_a_warning_never_reused(case, tmp_path, monkeypatch, capsys):
+    calls = tmp_path / "calls.log"
+    runfakes.install(tmp_path, monkeypatch, calls)
+    plan = runfakes.make_plan()
+    run_dir = tmp_path / "run"
+    pipeline.execute(plan, run_dir, progress=False, render=False)
+    name, text = CORRUPTIONS[case]
+    target = run_dir / "steps" / "fake_icl" / name
+    target.write_text(text if text is not None else target.read_text()[: len(target.read_text()) // 2])
+    calls.write_text("")
+    capsys.readouterr()
+    again = pipeline.execute(plan, run_dir, progress=False, render=False)
+    assert runfakes.calls_of(calls) == ["fake_icl"]  # recomputed, the others reused
+    assert [o.cached for o in again.steps if o.record.name == "fake_icl"] == [False]
+    err = capsys.readouterr().err
+    assert "warning:" in err and "fake_icl" in err and "recomputing the step" in err
+    assert len([line for line in err.splitlines() if line.startswith("warning:")]) == 1
+    assert json.loads((run_dir / "steps" / "fake_icl" / "result.json").read_text())["experiment"] == "fake_icl"
+
+
+def test_a_saved_result_must_fit_its_type(tmp_path):
+    from intuitions.experiments import contract, icl
+    from intuitions.results import write_result
+
+    write_result(tmp_path, "icl", {}, {"models": "not a list"})
+    with pytest.raises(contract.BadResult, match="does not fit IclResult"):
+        contract.load(tmp_path, "icl", icl.Result)
+    with pytest.raises(contract.BadResult, match="not a saved cot result"):
+        contract.load(tmp_path, "cot", None)
+
 
 def test_full_run_then_everything_cached(tmp_path, monkeypatch):
     calls = tmp_path / "calls.log"

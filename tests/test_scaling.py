@@ -10,9 +10,9 @@ from scipy.optimize import check_grad, minimize_scalar
 
 from intuitions import paths
 from intuitions.errors import BadData
+from intuitions.experiments.contract import StepContext
 from intuitions.experiments.scaling import core as scaling
 from intuitions.fit import powerlaw as pl
-from intuitions.steps import StepContext
 from intuitions.verdict import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED
 
 EXTERNAL = Path(__file__).parents[1].parent / "shared" / "external"

@@ -66,14 +66,13 @@ def cot(
         res = exp.run(specs, cfg, lambda s: common.load_scorer(s, dtype, no_cache, tp), progress=status.update)
     _print(res)
     if out is not None:
-        from intuitions.experiments.cot.figures import render
-        from intuitions.results import to_jsonable, write_result
+        from intuitions.experiments.contract import save
+        from intuitions.experiments.cot.figures import draw
 
         config = {"model": model, "family": family, "steps": list(cfg.steps), "n": n, "gen_n": gen_n, "seed": seed,
                   "max_new_tokens": max_new_tokens, "shots": shots, "max_operand": max_operand,
                   "max_value": max_value, "density_n": density_n, "dtype": dtype}
-        write_result(out, "cot", config, res, exp.fingerprints(res))
-        render(to_jsonable(res), out)
+        save(out, "cot", config, res, exp.fingerprints(res), draw)
         Console().print(f"wrote {out / 'result.json'} and figures")
 
 

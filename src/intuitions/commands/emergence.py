@@ -87,13 +87,12 @@ def emergence(
     analysis = exp.analyze(loaded, opts)
     _print(analysis)
     if out is not None:
-        from intuitions.experiments.emergence import figures as emergence_plots
-        from intuitions.results import to_jsonable, write_result
+        from intuitions.experiments.contract import save
+        from intuitions.experiments.emergence.figures import draw
 
         config = {"input": str(table) if table else f"family:{family}", "opts": opts,
                   "reader": {k: v for k, v in locals().items() if k in _READER_KEYS}}
-        write_result(out, "emergence", config, analysis)
-        emergence_plots.render_all(to_jsonable(analysis), out)
+        save(out, "emergence", config, analysis, {}, draw)
         Console().print(f"wrote {out / 'result.json'} and figures")
 
 

@@ -59,14 +59,13 @@ def icl(
     saved = {"result": to_jsonable(res)}
     _print(saved["result"], exp.verdicts(saved))
     if out is not None:
-        from intuitions.experiments.icl.figures import render
-        from intuitions.results import write_result
+        from intuitions.experiments.contract import save
+        from intuitions.experiments.icl.figures import draw
 
         config = {"models": specs, "data": data, "text_col": text_col, "label_col": label_col, "flip": design.flips,
                   "k": design.k_sweep, "seeds": list(design.seeds), "seed": seed, "n": n, "template": template,
                   "sep": sep, "dtype": dtype}
-        write_result(out, "icl", config, res, {m.model: m.fingerprint for m in res.models})
-        render(saved, out)
+        save(out, "icl", config, res, {m.model: m.fingerprint for m in res.models}, draw)
         Console().print(f"wrote {out / 'result.json'} and figures")
 
 

@@ -70,13 +70,12 @@ def multitask(
                       on_model=lambda r: status.update(f"scoring {r.name}"))
     _print(res)
     if out is not None:
-        from intuitions.experiments.multitask import figures as multitask_figures
-        from intuitions.results import to_jsonable, write_result
+        from intuitions.experiments.contract import save
+        from intuitions.experiments.multitask.figures import draw
 
         config = {"model": model, "file": file, "spans": spans, "probes": probes, "seed": seed, "n": n,
                   "checkpoints": checkpoints, "probe_dir": probe_dir, "categories": categories, "dtype": dtype}
-        write_result(out, "multitask", config, res, exp.fingerprints(res))
-        multitask_figures.render(to_jsonable(res), out)
+        save(out, "multitask", config, res, exp.fingerprints(res), draw)
         Console().print(f"wrote {out / 'result.json'} and figures")
 
 

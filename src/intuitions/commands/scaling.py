@@ -100,14 +100,13 @@ def fit(
     res = _run_with_progress(exp, pts, req, bootstrap)
     _print(res)
     if out is not None:
-        from intuitions.results import to_jsonable, write_result
+        from intuitions.experiments.contract import save
+        from intuitions.experiments.scaling.figures import draw
 
         config = {"table": str(path), "family": family, "form": the_form.name, "columns": pts.columns,
                   "exclude_col": exclude_col, "kinds": kind_list, "holdout": holdout, "holdout_by": holdout_by, "delta": delta,
                   "bootstrap": bootstrap, "refine": refine, "budgets": list(budget_vals), "seed": seed}
-        saved = to_jsonable(res)
-        write_result(out, "scaling", config, saved)
-        figs = exp.figures(saved, out)
+        figs = save(out, "scaling", config, res, {}, draw)
         Console().print(f"wrote {out / 'result.json'} and {', '.join(p.name for p in figs)}")
 
 

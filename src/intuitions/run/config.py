@@ -15,19 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from intuitions.errors import UserError
+from intuitions.experiments import REGISTRY
 
 PRESETS = ("smoke", "quick", "full")
 
-# The registry: experiment name -> (module, the intuitions it is expected to speak to).
-# A module plugs in by existing with the `intuitions.steps` contract; the intuitions listed
-# here are only used to place its section when the module cannot even be imported.
+# experiment name -> (module, the intuitions it speaks to): every registered experiment that
+# has a run step. The intuitions place its section when the module cannot even be imported.
 EXPERIMENTS: dict[str, tuple[str, tuple[int, ...]]] = {
-    "multitask": ("intuitions.experiments.multitask", (1,)),
-    "icl": ("intuitions.experiments.icl", (2, 6)),
-    "cot": ("intuitions.experiments.cot", (3,)),
-    "density": ("intuitions.experiments.density", (3,)),
-    "scaling": ("intuitions.experiments.scaling", (4,)),
-    "emergence": ("intuitions.experiments.emergence", (5,)),
+    e.name: (e.module, e.intuitions) for e in REGISTRY.values() if e.run_step
 }
 
 _TOP_KEYS = {"seed", "seeds", "n", "ladder", "models", "experiments", "options", "presets"}
@@ -153,7 +148,8 @@ def plan(cfg: dict, known_models: set[str], known_ladders: tuple[str, ...] = PRE
         raise UserError("'options' must hold one table per experiment, e.g. [options.icl]")
     for name in list(names) + list(options):
         if name not in EXPERIMENTS:
-            raise UserError(f"unknown experiment {name!r}; known: {', '.join(EXPERIMENTS)}")
+            why = "has no run step" if name in REGISTRY else "is unknown"
+            raise UserError(f"experiment {name!r} {why}; the run can use: {', '.join(EXPERIMENTS)}")
     ladder = cfg.get("ladder")
     if ladder not in known_ladders:
         raise UserError(f"unknown ladder {ladder!r}; use one of {', '.join(known_ladders)}")

@@ -6,9 +6,9 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+from intuitions.experiments.contract import StepContext
 from intuitions.results import to_jsonable, versions
 from intuitions.run.config import canonical_hash
-from intuitions.steps import StepContext
 
 
 def one_line(e: BaseException) -> str:

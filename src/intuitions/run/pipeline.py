@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from intuitions.errors import UserError
+from intuitions.experiments.contract import StepContext, digest, load
 from intuitions.results import to_jsonable, versions
 from intuitions.run import ladder as ladder_mod
 from intuitions.run.config import ExperimentPlan, RunPlan, canonical_hash
 from intuitions.run.keys import code_hash, context_inputs, model_files, one_line, package_version
 from intuitions.run.progress import Progress, expected_seconds, remember_seconds
-from intuitions.steps import StepContext
 
 STEP_FILE = "step.json"
 KEY_FILE = ".key"
@@ -43,6 +44,7 @@ class StepRecord:
     wall_s: float  # of the run that computed it
     finished: str
     inputs: dict
+    result_sha256: str | None = None  # of result.json as the step wrote it: a later edit is not reused
 
 
 @dataclass(frozen=True)
@@ -62,11 +64,13 @@ class RunOutcome:
 # ---- step bookkeeping ---------------------------------------------------------------
 
 def read_record(step_dir: Path) -> StepRecord | None:
+    """The step's record, or None when there is none or it does not parse (then the step is
+    recomputed: a damaged record is never trusted)."""
     try:
-        d = json.loads((step_dir / STEP_FILE).read_text())
+        d = json.loads((step_dir / STEP_FILE).read_text("utf-8"))
         d["intuitions"] = tuple(d["intuitions"])
         return StepRecord(**d)
-    except (OSError, ValueError, TypeError, KeyError):
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
 
 
@@ -92,13 +96,38 @@ def _read(p: Path) -> str | None:
         return None
 
 
-def is_done(step_dir: Path, key: str, need_result: bool) -> StepRecord | None:
-    rec = read_record(step_dir)
-    if rec is None or rec.key != key or rec.status != "ok":
+def is_done(step_dir: Path, key: str, result_check: Callable[[Path], None] | None = None,
+            warn: Callable[[str], None] = lambda msg: None) -> StepRecord | None:
+    """The record of a finished step that may be reused, else None. With `result_check`, its
+    result.json must still be the bytes the step wrote and parse into its typed result;
+    anything else is recomputed with a one-line warning, never reused silently."""
+    if not (step_dir / STEP_FILE).exists():
         return None
-    if need_result and not (step_dir / "result.json").is_file():
+    rec = read_record(step_dir)
+    if rec is None:
+        warn(f"{step_dir / STEP_FILE} does not parse: recomputing the step")
+        return None
+    if rec.key != key or rec.status != "ok":
+        return None
+    if result_check is None:
+        return rec
+    result = step_dir / "result.json"
+    if rec.result_sha256 != digest(result):
+        warn(f"{result} is missing or changed since its step wrote it: recomputing the step")
+        return None
+    try:
+        result_check(step_dir)
+    except UserError as e:
+        warn(f"{' '.join(str(e).split())}: recomputing the step")
         return None
     return rec
+
+
+def _result_check(exp: ExperimentPlan) -> Callable[[Path], None]:
+    def check(step_dir: Path) -> None:
+        mod = importlib.import_module(exp.module)
+        load(step_dir, exp.name, getattr(mod, "Result", None))
+    return check
 
 
 # ---- the steps ----------------------------------------------------------------------
@@ -120,7 +149,7 @@ def ladder_step(plan: RunPlan, run_dir: Path, prog: Progress) -> StepOutcome:
     inputs = {"ladder": plan.ladder}
     key = canonical_hash({"inputs": inputs, "version": package_version(),
                           "code": code_hash(ladder_mod.FAMILY_MODULE)})
-    rec = is_done(step_dir, key, need_result=False)
+    rec = is_done(step_dir, key, warn=prog.warn)
     if rec is not None and ladder_mod.fingerprint(plan.ladder) is not None:
         prog.finish(name, "cached")
         return StepOutcome(rec, True, 0.0)
@@ -135,9 +164,9 @@ def ladder_step(plan: RunPlan, run_dir: Path, prog: Progress) -> StepOutcome:
     return StepOutcome(rec, False, wall)
 
 
-def _record(name, kind, module, intuitions, key, err, wall, inputs) -> StepRecord:
+def _record(name, kind, module, intuitions, key, err, wall, inputs, result_sha256=None) -> StepRecord:
     return StepRecord(name, kind, module, tuple(intuitions), key, "failed" if err else "ok", err,
-                      round(wall, 3), time.strftime("%Y-%m-%dT%H:%M:%S%z"), inputs)
+                      round(wall, 3), time.strftime("%Y-%m-%dT%H:%M:%S%z"), inputs, result_sha256)
 
 
 def _call_experiment(module: str, ctx: StepContext) -> tuple[int, ...]:
@@ -160,7 +189,7 @@ def experiment_step(exp: ExperimentPlan, plan: RunPlan, run_dir: Path, real_mode
     inputs = context_inputs(ctx)
     key = canonical_hash({"inputs": inputs, "version": package_version(), "code": code_hash(exp.module),
                           "upstream": upstream})
-    rec = is_done(step_dir, key, need_result=True)
+    rec = is_done(step_dir, key, _result_check(exp), prog.warn)
     if rec is not None:
         prog.finish(exp.name, "cached")
         return StepOutcome(rec, True, 0.0)
@@ -169,7 +198,7 @@ def experiment_step(exp: ExperimentPlan, plan: RunPlan, run_dir: Path, real_mode
     found: list[tuple[int, ...]] = []
     err, wall = _run_timed(lambda: found.append(_call_experiment(exp.module, ctx)), step_dir)
     rec = _record(exp.name, "experiment", exp.module, found[0] if found else exp.intuitions, key, err,
-                  wall, inputs)
+                  wall, inputs, digest(step_dir / "result.json") if err is None else None)
     write_json(step_dir / STEP_FILE, dataclasses.asdict(rec))
     prog.finish(exp.name, "failed" if err else "done")
     return StepOutcome(rec, False, wall)

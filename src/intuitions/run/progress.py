@@ -113,6 +113,15 @@ class Progress:
             if self._bar:
                 self._bar.update(self._tasks[self._running[0]], description=f"  {self._running[0]} [dim]{note}")
 
+    def warn(self, message: str) -> None:
+        """One plain line on stderr (above the bars when they are shown), never markup."""
+        if self._bar is not None:
+            self._bar.console.print(f"warning: {message}", markup=False, highlight=False)
+        else:
+            import sys
+
+            print(f"warning: {message}", file=sys.stderr)
+
     def finish(self, name: str, note: str) -> None:
         with self._lock:
             self._running = None

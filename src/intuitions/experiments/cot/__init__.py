@@ -3,6 +3,9 @@ arithmetic, with worked-solution and filler controls. Everything only this exper
 uses lives here: problems, prompts, figures, key tables, verdict rules."""
 
 from intuitions.experiments.cot.core import INTUITIONS, CotConfig, CotResult, report_step, run, verdicts
+from intuitions.experiments.cot.figures import draw
 from intuitions.experiments.cot.tables import key_tables
 
-__all__ = ["INTUITIONS", "CotConfig", "CotResult", "key_tables", "report_step", "run", "verdicts"]
+Result = CotResult
+
+__all__ = ["draw", "INTUITIONS", "CotConfig", "CotResult", "Result", "key_tables", "report_step", "run", "verdicts"]

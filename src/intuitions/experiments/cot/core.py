@@ -331,9 +331,9 @@ STEP_DEFAULTS = {  # problems per step count; generation is the slow part, so ge
 
 def report_step(ctx) -> None:
     from intuitions.commands.common import load_scorer
-    from intuitions.experiments.cot.figures import render
+    from intuitions.experiments.contract import save
+    from intuitions.experiments.cot.figures import draw
     from intuitions.models import zoo
-    from intuitions.results import to_jsonable, write_result
     from intuitions.world.arithmetic import MAX_STEPS
 
     o = {**STEP_DEFAULTS.get(ctx.preset, STEP_DEFAULTS["quick"]), **ctx.options}
@@ -349,8 +349,7 @@ def report_step(ctx) -> None:
     res = CotResult(None, runs)
     config = {"preset": ctx.preset, "ladder": ctx.ladder, "real_models": list(ctx.real_models),
               "seed": ctx.seed, "options": o, **{k: cfg for k, (_, cfg) in configs.items()}}
-    write_result(ctx.out, "cot", config, res, fingerprints(res))
-    render(to_jsonable(res), ctx.out)
+    save(ctx.out, "cot", config, res, fingerprints(res), draw)
 
 
 def _est(d: dict | None) -> Estimate:

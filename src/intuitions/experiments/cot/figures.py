@@ -120,3 +120,8 @@ def density_roles(runs: list[dict], out: Path) -> Path:
     axes[0, 1].set_xticks(range(len(ex)), [t[0].replace("\n", "\\n") for t in ex], rotation=90, fontsize=6)
     axes[0, 1].set(title=f"One worked solution ({with_d[-1]['model'].replace('family:', '')})", ylabel="nats")
     return figures.save(fig, out, "density_roles")
+
+
+def draw(saved: dict, out: Path) -> list[Path]:
+    """The experiment's figures, from its saved result.json."""
+    return render(saved["result"], out)

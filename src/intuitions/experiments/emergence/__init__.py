@@ -3,6 +3,9 @@ published table): breakthroughness, linearity, the onset above chance, extrapola
 the smaller sizes, and whether the jump survives a continuous metric."""
 
 from intuitions.experiments.emergence.core import INTUITIONS, Analysis, analyze, report_step, verdicts
+from intuitions.experiments.emergence.figures import draw
 from intuitions.experiments.emergence.tables import key_tables
 
-__all__ = ["INTUITIONS", "Analysis", "analyze", "key_tables", "report_step", "verdicts"]
+Result = Analysis
+
+__all__ = ["draw", "INTUITIONS", "Analysis", "Result", "analyze", "key_tables", "report_step", "verdicts"]

@@ -330,9 +330,9 @@ def options_from(d: dict, rule: Rule | None = None) -> Options:
 
 
 def report_step(ctx) -> None:
-    from intuitions.experiments.emergence import figures as emergence_plots
+    from intuitions.experiments.contract import save
+    from intuitions.experiments.emergence.figures import draw
     from intuitions.experiments.emergence.readers import TableSpec, load, load_ladder
-    from intuitions.results import to_jsonable, write_result
 
     if not ctx.ladder.startswith("family:"):
         raise UserError(f"emergence needs a ladder like family:quick, got {ctx.ladder!r}")
@@ -345,11 +345,7 @@ def report_step(ctx) -> None:
         a = analyze(load(spec), options_from(t, rule))
         external.append(a if "name" not in t else _renamed(a, str(t["name"])))
     result = Analysis(**{**main.__dict__, "external": external})
-    write_result(ctx.out, "emergence", {"ladder": ctx.ladder, "options": ctx.options}, result)
-    saved = to_jsonable(result)
-    emergence_plots.render_all(saved, ctx.out)
-    for i, ext in enumerate(saved["external"]):
-        emergence_plots.render_all(ext, ctx.out, prefix=f"external{i + 1}_")
+    save(ctx.out, "emergence", {"ladder": ctx.ladder, "options": ctx.options}, result, {}, draw)
 
 
 def _renamed(a: Analysis, name: str) -> Analysis:

@@ -151,3 +151,12 @@ def render_all(a: dict, out: Path, prefix: str = "") -> list[Path]:
     made = [grid(a, out, f"{prefix}emergence_grid"), scatter(a, out, f"{prefix}emergence_scatter"),
             mirage(a, out, f"{prefix}emergence_metrics")]
     return [p for p in made if p is not None]
+
+
+def draw(saved: dict, out: Path) -> list[Path]:
+    """The ladder's (or the first table's) figures, then each external table's, prefixed."""
+    r = saved["result"]
+    made = render_all(r, out)
+    for i, ext in enumerate(r.get("external") or []):
+        made += render_all(ext, out, prefix=f"external{i + 1}_")
+    return made

@@ -421,9 +421,9 @@ STEP_DEFAULTS = {
 
 def report_step(ctx) -> None:
     from intuitions.commands.common import load_scorer
-    from intuitions.experiments.icl.figures import render
+    from intuitions.experiments.contract import save
+    from intuitions.experiments.icl.figures import draw
     from intuitions.models import zoo
-    from intuitions.results import to_jsonable, write_result
 
     o = {**STEP_DEFAULTS.get(ctx.preset, STEP_DEFAULTS["quick"]), **ctx.options}
     seeds = tuple(range(ctx.seed, ctx.seed + max(1, min(ctx.seeds, o["max_seeds"]))))
@@ -435,5 +435,4 @@ def report_step(ctx) -> None:
     res = run_jobs(jobs, design, ctx.seed, lambda s: load_scorer(s, dtype[s]), show_progress=False)
     config = {"preset": ctx.preset, "ladder": ctx.ladder, "real_models": list(ctx.real_models), "seed": ctx.seed,
               "seeds": list(seeds), "n": ctx.n, "options": o}
-    write_result(ctx.out, "icl", config, res, {m.model: m.fingerprint for m in res.models})
-    render({"result": to_jsonable(res)}, ctx.out)
+    save(ctx.out, "icl", config, res, {m.model: m.fingerprint for m in res.models}, draw)

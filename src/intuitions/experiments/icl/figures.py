@@ -109,3 +109,8 @@ def render(saved: dict, out: Path) -> list[Path]:
     if not res["models"]:
         return []
     return [flip_figure(res, out), kshot_figure(res, out), bars_figure(res, out)]
+
+
+def draw(saved: dict, out: Path) -> list[Path]:
+    """The experiment's figures, from its saved result.json."""
+    return render(saved, out)

@@ -2,6 +2,9 @@
 per-task contributions, who learns what across sizes and steps, and minimal-pair probes."""
 
 from intuitions.experiments.multitask.core import INTUITIONS, MultitaskResult, report_step, run, verdicts
+from intuitions.experiments.multitask.figures import draw
 from intuitions.experiments.multitask.tables import key_tables
 
-__all__ = ["INTUITIONS", "MultitaskResult", "key_tables", "report_step", "run", "verdicts"]
+Result = MultitaskResult
+
+__all__ = ["draw", "INTUITIONS", "MultitaskResult", "Result", "key_tables", "report_step", "run", "verdicts"]

@@ -363,10 +363,10 @@ def report_step(ctx) -> None:
     checkpoint, plus the probe suite on each installed real model."""
     import dataclasses
 
-    from intuitions.experiments.multitask import figures as multitask_figures
+    from intuitions.experiments.contract import save
     from intuitions.experiments.multitask import probes
+    from intuitions.experiments.multitask.figures import draw
     from intuitions.models import zoo
-    from intuitions.results import to_jsonable, write_result
 
     big = ctx.preset == "full"  # quick stays within about two minutes on two cores
     n_docs = int(ctx.options.get("docs_per_task", min(ctx.n, 100 if big else 40)))
@@ -380,8 +380,7 @@ def report_step(ctx) -> None:
         res = dataclasses.replace(res, probes=real.probes)
     config = {"ladder": ctx.ladder, "real_models": list(ctx.real_models), "seed": ctx.seed,
               "docs_per_task": n_docs, "probe_items": probe_n, "checkpoints": with_ck}
-    write_result(ctx.out, "multitask", config, res, fingerprints(res))
-    multitask_figures.render(to_jsonable(res), ctx.out)
+    save(ctx.out, "multitask", config, res, fingerprints(res), draw)
 
 
 def fingerprints(res: MultitaskResult) -> dict[str, str]:

@@ -128,3 +128,8 @@ def probe_accuracy(res: dict, out: Path) -> Path | None:
 def render(res: dict, out: Path) -> list[Path]:
     made = [f(res, out) for f in (contributions, loss_vs_size, loss_vs_step, probe_accuracy)]
     return [p for p in made if p is not None]
+
+
+def draw(saved: dict, out: Path) -> list[Path]:
+    """The experiment's figures, from its saved result.json."""
+    return render(saved["result"], out)

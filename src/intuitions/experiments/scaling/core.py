@@ -238,6 +238,18 @@ class ScalingResult:
     bootstrap_theta: list[list[float]]  # [e=log E, log A, alpha, ...] per refit
 
 
+@dataclass(frozen=True)
+class Skipped:
+    status: str  # "skipped"
+    reason: str  # why the law was not fitted (too few points or members): a finding, not a crash
+
+
+@dataclass(frozen=True)
+class ScalingReport:
+    """The run step's result: one fit per source (the ladder, and a table when given)."""
+    sources: dict[str, ScalingResult | Skipped]
+
+
 def holdout_mask(pts: Points, k: int, by: str) -> np.ndarray:
     """True for held-out rows: the k largest by compute / params, or the k largest members."""
     held = np.zeros(len(pts), bool)
@@ -317,7 +329,8 @@ def report_step(ctx) -> None:
     params_col ("non_embedding_params"), kinds (["final", "branch"]); for the table:
     table, exclude_col, params_col_table, tokens_col, loss_col, flops_col, table_holdout (0),
     table_holdout_by ("compute"); for the verdict: max_rel_error (0.05), max_pi_halfwidth (0.10)."""
-    from intuitions.results import write_result
+    from intuitions.experiments.contract import save
+    from intuitions.experiments.scaling.figures import draw
 
     o = ctx.options
     fit_opts = pl.FitOptions(seed=ctx.seed, bootstrap=int(o.get("bootstrap", 1000)),
@@ -340,16 +353,11 @@ def report_step(ctx) -> None:
         try:
             sources[name] = run(pts, req)
         except UserError as e:  # too few points (or members) for the law: a finding, not a crash
-            sources[name] = {"status": "skipped", "reason": str(e)}
+            sources[name] = Skipped("skipped", str(e))
     config = {"ladder": ctx.ladder, "seed": ctx.seed, "options": dict(o),
               "max_rel_error": float(o.get("max_rel_error", MAX_REL_ERROR)),
               "max_pi_halfwidth": float(o.get("max_pi_halfwidth", MAX_PI_HALFWIDTH))}
-    write_result(ctx.out, "scaling", config, {"sources": sources})
-    from intuitions.results import to_jsonable
-
-    for name, res in sources.items():
-        if isinstance(res, ScalingResult):
-            figures(to_jsonable(res), ctx.out, prefix=f"{name}_")
+    save(ctx.out, "scaling", config, ScalingReport(sources), {}, draw)
 
 
 MAX_REL_ERROR = 0.05
@@ -402,11 +410,3 @@ def _verdict(name: str, res: dict, thr: float, width: float, rule: str) -> Verdi
 
 
 # ---------------------------------------------------------------- figures
-
-
-def figures(saved: dict, out: Path, prefix: str = "") -> list[Path]:
-    """loss vs the form's main variable (with fit and extrapolation band), iso-FLOP curves
-    (L(N,D) only) and predicted vs actual for held-out runs, from a saved ScalingResult."""
-    from intuitions.experiments.scaling import figures as scaling_figures
-
-    return scaling_figures.render(saved, out, prefix)

@@ -141,3 +141,13 @@ def _heldout(saved, form, pts, held, theta, out, prefix) -> Path:
            title="predicted vs actual")
     ax.legend(fontsize=7)
     return save(fig, out, f"{prefix}heldout")
+
+
+def draw(saved: dict, out: Path) -> list[Path]:
+    """Each fitted source's figures, prefixed by its name; a bare ScalingResult (the
+    `scaling fit` command's) unprefixed."""
+    r = saved["result"]
+    if "sources" not in r:
+        return render(r, out)
+    return [p for name, s in r["sources"].items() if s.get("status") != "skipped"
+            for p in render(s, out, prefix=f"{name}_")]
