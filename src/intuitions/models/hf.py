@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import pickle
 import struct
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ import torch
 from safetensors import SafetensorError
 
 from intuitions.errors import ModelNotFound, UnreadableModel, UnsafeModel, UserError
-from intuitions.models import files
+from intuitions.models import files, hub
 from intuitions.models.allocator import keep_freed_memory
 from intuitions.models.base import Encoding, TokenScores
 from intuitions.models.tokenizer import LocalTokenizer
@@ -126,12 +125,16 @@ class HFScorer:
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()  # our own progress display is the one users see
-        kw = {"gguf_file": gguf_file} if gguf_file else {}
+        kw: dict = {"gguf_file": gguf_file} if gguf_file else {}
         local = Path(source)
-        if not gguf_file and not local.exists() and os.environ.get("HF_HUB_OFFLINE") == "1":
-            raise ModelNotFound(f"model {source!r} is not a local folder and the Hub is offline")
         if local.is_dir() and not gguf_file:
             files.check_folder(local)  # a bad config or weights file, named in one line
+        elif not local.exists():  # a Hub id: from the cache alone, or fail fast (hub.py)
+            from huggingface_hub.utils import logging as hub_logging
+
+            hub_logging.set_verbosity_error()  # no "Retrying in 8s" lines on a flaky network
+            if hub.require(source):
+                kw["local_files_only"] = True
         try:
             tok = AutoTokenizer.from_pretrained(source, trust_remote_code=trust_remote_code, **kw)
             model = AutoModelForCausalLM.from_pretrained(
