@@ -133,12 +133,12 @@ def expand(spec: str) -> list[str]:
 
 
 def load(spec: str, options: HFOptions = HFOptions(), cache: bool = True) -> Scorer:
-    scorer = _load_uncached(spec, options)
     if not cache:
-        return scorer
+        return _load_uncached(spec, options)
     from intuitions.models.cache import CachedScorer, ScoreCache
 
-    return CachedScorer(scorer, ScoreCache(paths.score_cache_path()))
+    store = ScoreCache(paths.score_cache_path())  # a cache we may not use fails before the model loads
+    return CachedScorer(_load_uncached(spec, options), store)
 
 
 def _load_uncached(spec: str, options: HFOptions) -> Scorer:
