@@ -228,7 +228,7 @@ def test_member_with_other_settings_is_not_resumed_over(tmp_path, ladder):
     from intuitions.family.train import finished_as
 
     cfg = dataclasses.replace(_cfg(tmp_path, "x"), out_dir=str(ladder / "L1W16"))
-    assert finished_as(Path(cfg.out_dir), cfg)
+    assert finished_as(ladder / "L1W16", cfg)
     for change in ({"steps": 40}, {"seed": 1}, {"batch_size": 8}, {"lr": 0.5}, {"world_dir": "/w/seed0-n999"}):
         other = dataclasses.replace(cfg, **change)
         with pytest.raises(LadderMismatch, match="other settings"):

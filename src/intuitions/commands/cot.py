@@ -63,7 +63,8 @@ def cot(
         ensure_out_dir(out)
     con = console(stderr=True)
     with con.status("loading") as status:
-        res = exp.run(specs, cfg, lambda s: common.load_scorer(s, dtype, no_cache, tp), progress=lambda s: status.update(plain(s)))
+        res = exp.run(specs, cfg, lambda s: common.load_scorer(s, dtype, no_cache, tp),
+                      progress=lambda s: status.update(plain(s)))
     _print(res)
     if out is not None:
         from intuitions.experiments.cot_figures import render

@@ -4,7 +4,9 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.text import Text
 
+from intuitions.console import console
 from intuitions.errors import UserError
 
 
@@ -20,10 +22,6 @@ def run(
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show the progress display.")] = True,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any step failed (the report is still written).")] = False,
 ) -> None:
-    from rich.text import Text
-
-    from intuitions.console import console
-
     from intuitions.models import zoo
     from intuitions.results import ensure_out_dir
     from intuitions.run import config as cfg

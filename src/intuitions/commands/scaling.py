@@ -115,7 +115,8 @@ def fit(
 def _run_with_progress(exp, pts, req, n_boot: int):
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with Progress(TextColumn("{task.description}", markup=False), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+    with Progress(TextColumn("{task.description}", markup=False), BarColumn(),
+                  TextColumn("{task.completed}/{task.total}"),
                   TimeRemainingColumn(), transient=True, console=console(stderr=True)) as bar:
         task = bar.add_task("bootstrap refits", total=n_boot)
         return exp.run(pts, req, progress=lambda i: bar.update(task, completed=i + 1))
