@@ -31,7 +31,7 @@ def _exit_code(argv: list[str]) -> int:
     try:
         cli.main(argv)
     except SystemExit as e:
-        return e.code or 0
+        return e.code if isinstance(e.code, int) else int(bool(e.code))
     return 0
 
 

@@ -36,7 +36,7 @@ def _density(model: Path, capsys) -> tuple[int, list[str]]:
         cli.main(["density", "hello there", "--model", str(model), "--no-cache"])
         code = 0
     except SystemExit as e:
-        code = e.code
+        code = e.code if isinstance(e.code, int) else int(bool(e.code))
     err = capsys.readouterr().err
     return code, [line for line in err.splitlines() if line.strip()]
 

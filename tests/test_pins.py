@@ -30,7 +30,12 @@ def _pins() -> dict[str, str]:
 
 
 def _requirement_names(reqs: list[str]) -> set[str]:
-    return {_norm(re.match(r"[A-Za-z0-9_.\-]+", r).group(0)) for r in reqs}
+    names = set()
+    for r in reqs:
+        m = re.match(r"[A-Za-z0-9_.\-]+", r)
+        assert m, f"cannot read the requirement {r!r}"
+        names.add(_norm(m.group(0)))
+    return names
 
 
 def _project() -> dict:

@@ -21,7 +21,7 @@ def _density(model: Path, capsys, *extra: str) -> tuple[int, list[str], str]:
         cli.main(["density", "hello there", "--model", str(model), *extra])
         code = 0
     except SystemExit as e:
-        code = e.code
+        code = e.code if isinstance(e.code, int) else int(bool(e.code))
     out = capsys.readouterr()
     return code, [ln for ln in out.err.splitlines() if ln.strip()], out.out
 
