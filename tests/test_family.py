@@ -198,6 +198,42 @@ def test_train_cli_reuses_finished_members(tmp_path, ladder):
     assert (home / "family" / "smoke" / "L1W16" / "model.safetensors").stat().st_mtime_ns == before
 
 
+def test_train_refuses_a_ladder_made_with_other_settings(tmp_path, ladder):
+    """A 30-step smoke ladder in --out, asked for 400 steps: it printed "0 to train" and
+    `400/400 loss nan`, exited 0 and kept the 30-step weights under the 400-step name."""
+    import shutil
+
+    home = tmp_path / "home"
+    shutil.copytree(ladder.parent.parent, home)
+    out = home / "family"
+    weights = out / "smoke" / "L1W16" / "model.safetensors"
+    before = weights.stat().st_mtime_ns
+    r = _cli("train", "--preset", "smoke", "--sizes", "1x16,2x16", "--steps", "400", "--out", str(out),
+             env_home=home)
+    assert r.returncode == 2, r.stdout + r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ladder member "), lines
+    assert "steps 30, asked 400" in lines[0] and "--out" in lines[0]
+    assert "400/400" not in r.stdout and "0 to train" not in r.stdout
+    assert weights.stat().st_mtime_ns == before
+    # The same settings still reuse it.
+    r = _cli("train", "--preset", "smoke", "--out", str(out), env_home=home)
+    assert r.returncode == 0 and "0 to train" in r.stdout, r.stderr
+
+
+def test_member_with_other_settings_is_not_resumed_over(tmp_path, ladder):
+    from intuitions.errors import LadderMismatch
+    from intuitions.family import train_member
+    from intuitions.family.train import finished_as
+
+    cfg = dataclasses.replace(_cfg(tmp_path, "x"), out_dir=str(ladder / "L1W16"))
+    assert finished_as(ladder / "L1W16", cfg)
+    for change in ({"steps": 40}, {"seed": 1}, {"batch_size": 8}, {"lr": 0.5}, {"world_dir": "/w/seed0-n999"}):
+        other = dataclasses.replace(cfg, **change)
+        with pytest.raises(LadderMismatch, match="other settings"):
+            train_member(other)
+
+
 def test_heads_always_divide_the_width():
     from intuitions.family.model import Shape
 

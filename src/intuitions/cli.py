@@ -30,6 +30,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Help is plain text: rich markup would read `family:<preset>[/<member>]` as a closing
+    # tag and crash `--help` (MarkupError), or silently eat `[gemma]`.
+    rich_markup_mode=None,
 )
 
 from intuitions.commands import register_all  # noqa: E402  (needs `app`)

@@ -3,10 +3,10 @@ from __future__ import annotations
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from intuitions.commands import common
+from intuitions.console import console, plain
 from intuitions.errors import UserError
 
 
@@ -61,9 +61,10 @@ def cot(
     if out is not None:
         from intuitions.results import ensure_out_dir
         ensure_out_dir(out)
-    con = Console(stderr=True)
+    con = console(stderr=True)
     with con.status("loading") as status:
-        res = exp.run(specs, cfg, lambda s: common.load_scorer(s, dtype, no_cache, tp), progress=status.update)
+        res = exp.run(specs, cfg, lambda s: common.load_scorer(s, dtype, no_cache, tp),
+                      progress=lambda s: status.update(plain(s)))
     _print(res)
     if out is not None:
         from intuitions.experiments.contract import save
@@ -73,7 +74,7 @@ def cot(
                   "max_new_tokens": max_new_tokens, "shots": shots, "max_operand": max_operand,
                   "max_value": max_value, "density_n": density_n, "dtype": dtype}
         save(out, "cot", config, res, exp.fingerprints(res), draw)
-        Console().print(f"wrote {out / 'result.json'} and figures")
+        console().print(f"wrote {out / 'result.json'} and figures")
 
 
 def _ci(e, pct: bool = False) -> str:
@@ -88,9 +89,9 @@ def _ci(e, pct: bool = False) -> str:
 def _print(res) -> None:
     from intuitions.experiments.cot import core as exp
 
-    con = Console()
+    con = console()
     if not con.is_terminal:
-        con = Console(width=180)
+        con = console(width=180)
     for r in res.runs:
         cell = {(c.metric, c.condition, c.steps): c.estimate for c in r.cells}
         steps = sorted({c.steps for c in r.cells if c.steps is not None})

@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
+from rich.text import Text
 
 from intuitions.commands import common
+from intuitions.console import console
 from intuitions.errors import UserError
 
 
@@ -101,8 +102,8 @@ def write_table(rows, path: Path) -> None:
 def _print(res, example: bool) -> None:
     from intuitions.experiments.density.heatmap import terminal
 
-    con = Console()
-    con.print(f"[bold]{res.model}[/bold]  fingerprint {res.fingerprint}")
+    con = console()
+    con.print(Text.assemble((res.model, "bold"), f"  fingerprint {res.fingerprint}"))
     for t in res.texts:
         con.print(terminal(t))
         s = t.summary

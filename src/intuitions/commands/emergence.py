@@ -5,10 +5,11 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from intuitions.commands import common
+from intuitions.console import console
 from intuitions.errors import UserError
 
 Str = Optional[str]
@@ -93,7 +94,7 @@ def emergence(
         config = {"input": str(table) if table else f"family:{family}", "opts": opts,
                   "reader": {k: v for k, v in locals().items() if k in _READER_KEYS}}
         save(out, "emergence", config, analysis, {}, draw)
-        Console().print(f"wrote {out / 'result.json'} and figures")
+        console().print(f"wrote {out / 'result.json'} and figures")
 
 
 _READER_KEYS = {"scale_col", "task_col", "metric_col", "metric_name_col", "model_col", "family_col", "stderr_col",
@@ -122,8 +123,8 @@ def _fmt(v, spec=".3g") -> str:
 
 
 def _print(a) -> None:
-    con = Console()
-    con.print(f"[bold]{a.source}[/bold]  {a.n_models} models · {a.n_sizes} sizes · {len(a.tasks)} tasks")
+    con = console()
+    con.print(Text.assemble((a.source, "bold"), f"  {a.n_models} models · {a.n_sizes} sizes · {len(a.tasks)} tasks"))
     for note in a.notes:
         con.print(f"  note: {note}")
     tab = Table(show_lines=False)

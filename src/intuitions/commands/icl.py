@@ -3,10 +3,11 @@ from __future__ import annotations
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from intuitions.commands import common
+from intuitions.console import console
 
 
 def register(app: typer.Typer) -> None:
@@ -66,7 +67,7 @@ def icl(
                   "k": design.k_sweep, "seeds": list(design.seeds), "seed": seed, "n": n, "template": template,
                   "sep": sep, "dtype": dtype}
         save(out, "icl", config, res, {m.model: m.fingerprint for m in res.models}, draw)
-        Console().print(f"wrote {out / 'result.json'} and figures")
+        console().print(f"wrote {out / 'result.json'} and figures")
 
 
 def _unescape(s: str) -> str:
@@ -75,7 +76,7 @@ def _unescape(s: str) -> str:
 
 
 def _print(res: dict, verdicts) -> None:
-    con = Console()
+    con = console()
     for m in res["models"]:
         t = Table(title=f"{m['model']} · {m['task']} · {m['n_per_seed']} items x {len(res['seeds'])} seeds · chance {m['chance']:.2f}",
                   caption="accuracy [95% CI] by label scoring: summed logprob, per token, calibrated by content-free input")
@@ -94,5 +95,5 @@ def _print(res: dict, verdicts) -> None:
             con.print(f"  verdict: {what} (100% flipped: {m['flip100']['value']:.3f} "
                       f"[{m['flip100']['ci_low']:.3f}, {m['flip100']['ci_high']:.3f}], chance {m['chance']:.2f})")
     for v in verdicts:
-        con.print(f"[bold]intuition {v.intuition}: {v.label}[/bold] — {v.evidence}")
+        con.print(Text.assemble((f"intuition {v.intuition}: {v.label}", "bold"), f" — {v.evidence}"))
 

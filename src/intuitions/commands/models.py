@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import typer
-from rich.console import Console
 from rich.table import Table
+
+from intuitions.console import console
 
 
 def register(app: typer.Typer) -> None:
@@ -23,7 +24,7 @@ def models() -> None:
             for m in sorted(preset.iterdir()):
                 if (m / "config.json").exists():
                     t.add_row(f"family:{preset.name}/{m.name}", "yes", str(m))
-    Console().print(t)
+    console().print(t)
 
 
 def _gemma_installed() -> bool:

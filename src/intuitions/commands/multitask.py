@@ -4,10 +4,10 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from intuitions.commands import common
+from intuitions.console import console, plain
 from intuitions.errors import UserError
 
 
@@ -56,7 +56,7 @@ def multitask(
     if corpus is None and not probes:
         corpus = exp.world_corpus(seed, n or 50)
 
-    con = Console(stderr=True)
+    con = console(stderr=True)
     cache: dict = {}
 
     def load(spec: str):
@@ -67,7 +67,7 @@ def multitask(
 
     with con.status("scoring") as status:
         res = exp.run(refs, load, corpus, suite, seed, n if probes else None,
-                      on_model=lambda r: status.update(f"scoring {r.name}"))
+                      on_model=lambda r: status.update(plain(f"scoring {r.name}")))
     _print(res)
     if out is not None:
         from intuitions.experiments.contract import save
@@ -76,7 +76,7 @@ def multitask(
         config = {"model": model, "file": file, "spans": spans, "probes": probes, "seed": seed, "n": n,
                   "checkpoints": checkpoints, "probe_dir": probe_dir, "categories": categories, "dtype": dtype}
         save(out, "multitask", config, res, exp.fingerprints(res), draw)
-        Console().print(f"wrote {out / 'result.json'} and figures")
+        console().print(f"wrote {out / 'result.json'} and figures")
 
 
 def _refs(model: str, checkpoints: bool):
@@ -102,9 +102,9 @@ def _ci(e) -> str:
 def _print(res) -> None:
     from intuitions.experiments.multitask import core as exp
 
-    con = Console()
+    con = console()
     if not con.is_terminal:  # piped or captured: keep one row per line instead of 80-column wrapping
-        con = Console(width=160)
+        con = console(width=160)
     for d in (d for d in res.decompositions if d.final):
         t = Table(title=f"{d.model}: {d.n_tokens} tokens, {d.n_clusters} {d.ci_unit}s resampled for CIs")
         for col in ("task", "tokens", "share", "mean loss (nats)", "contribution", "fraction"):

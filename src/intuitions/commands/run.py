@@ -4,7 +4,9 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.text import Text
 
+from intuitions.console import console
 from intuitions.errors import UserError
 
 
@@ -20,8 +22,6 @@ def run(
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show the progress display.")] = True,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any step failed (the report is still written).")] = False,
 ) -> None:
-    from rich.console import Console
-
     from intuitions.models import zoo
     from intuitions.results import ensure_out_dir
     from intuitions.run import config as cfg
@@ -32,16 +32,16 @@ def run(
     plan = cfg.load_plan(preset, config, set(zoo.ZOO))
     run_dir = out if out is not None else Path("runs") / plan.run_id
     ensure_out_dir(run_dir)
-    con = Console(stderr=True)
-    con.print(f"run [bold]{plan.run_id}[/bold] → {run_dir}")
+    con = console(stderr=True)
+    con.print(Text.assemble("run ", (plan.run_id, "bold"), f" → {run_dir}"))
     for name, m in model_files(plan.models).items():
         if not m["installed"]:
-            con.print(f"[dim]{name}: {m['why']}; running without it[/dim]")
+            con.print(f"{name}: {m['why']}; running without it", style="dim")
     outcome = pipeline.execute(plan, run_dir, progress=progress)
     _summary(con, run_dir, outcome)
     failed = [o.record.name for o in outcome.steps if o.record.status != "ok"]
     if failed:
-        con.print(f"[yellow]failed steps: {', '.join(failed)} (see their error.log; rerun to retry)")
+        con.print(f"failed steps: {', '.join(failed)} (see their error.log; rerun to retry)", style="yellow")
         if strict:
             raise typer.Exit(1)
 
@@ -54,7 +54,7 @@ def _summary(con, run_dir: Path, outcome) -> None:
     doc = json.loads((run_dir / "verdicts.json").read_text())
     for h in doc["headlines"]:
         k = h["intuition"]
-        con.print(f"  {k}. {i18n.TITLES[k]['en']}: [bold]{h['label']}[/bold]")
+        con.print(Text.assemble(f"  {k}. {i18n.TITLES[k]['en']}: ", (h["label"], "bold")))
     cached = sum(o.cached for o in outcome.steps)
     con.print(f"{len(outcome.steps)} steps ({cached} cached) in {outcome.wall_s:.1f} s")
     print(run_dir / "report.html")

@@ -4,10 +4,11 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from intuitions.commands import common
+from intuitions.console import console
 from intuitions.errors import UserError
 
 scaling_app = typer.Typer(help="Scaling laws: fit, bootstrap, extrapolate (intuition 4).",
@@ -107,14 +108,15 @@ def fit(
                   "exclude_col": exclude_col, "kinds": kind_list, "holdout": holdout, "holdout_by": holdout_by, "delta": delta,
                   "bootstrap": bootstrap, "refine": refine, "budgets": list(budget_vals), "seed": seed}
         figs = save(out, "scaling", config, res, {}, draw)
-        Console().print(f"wrote {out / 'result.json'} and {', '.join(p.name for p in figs)}")
+        console().print(f"wrote {out / 'result.json'} and {', '.join(p.name for p in figs)}")
 
 
 def _run_with_progress(exp, pts, req, n_boot: int):
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeRemainingColumn(), transient=True, console=Console(stderr=True)) as bar:
+    with Progress(TextColumn("{task.description}", markup=False), BarColumn(),
+                  TextColumn("{task.completed}/{task.total}"),
+                  TimeRemainingColumn(), transient=True, console=console(stderr=True)) as bar:
         task = bar.add_task("bootstrap refits", total=n_boot)
         return exp.run(pts, req, progress=lambda i: bar.update(task, completed=i + 1))
 
@@ -128,9 +130,9 @@ def _ci(lo, hi, digits: int = 4) -> str:
 
 
 def _print(res) -> None:
-    con = Console()
-    con.print(f"[bold]{res.formula}[/bold] on {res.source}: {res.n_fit} points fitted"
-              + (f", {res.n_holdout} held out" if res.n_holdout else ""))
+    con = console()
+    con.print(Text.assemble((res.formula, "bold"), f" on {res.source}: {res.n_fit} points fitted"
+                            + (f", {res.n_holdout} held out" if res.n_holdout else "")))
     t = Table("parameter", "value", "95% CI")
     for k, p in res.params.items():
         t.add_row(k, _fmt(p.value), _ci(p.ci_low, p.ci_high))
@@ -140,7 +142,7 @@ def _print(res) -> None:
               f"{f.n_starts} starts, best {f.n_refined} refined · {f.bootstrap_ok}/{s['bootstrap']} bootstrap refits · "
               f"δ={s['delta']:g} seed={s['seed']}")
     for w in res.warnings:
-        con.print(f"[yellow]warning:[/yellow] {w}")
+        con.print(Text.assemble(("warning:", "yellow"), f" {w}"))
     if res.predictions:
         members = any(p.member for p in res.predictions)
         t = Table(*(["member"] if members else []), "N", "D", "actual", "predicted (95% PI)", "error")

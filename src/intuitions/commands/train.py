@@ -9,7 +9,9 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from intuitions.console import console
 from intuitions.errors import UserError
 
 
@@ -62,18 +64,18 @@ def train(
         from intuitions.results import ensure_out_dir
 
         ensure_out_dir(out)
-    con = Console()
+    con = console()
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    bar = Progress(TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(),
+    bar = Progress(TextColumn("{task.description:>8}", markup=False), BarColumn(), MofNCompleteColumn(),
                    TextColumn("loss {task.fields[loss]:.3f}"), TextColumn("{task.fields[tok_s]:>7,.0f} tok/s"),
                    TimeRemainingColumn(), console=con)
     tasks: dict[str, int] = {}
 
     def on_start(cfgs, pending):
         todo = {c.member for c in pending}
-        con.print(f"ladder [bold]{p.name}[/bold]: {len(cfgs)} members, {len(todo)} to train "
-                  f"(load {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)")
+        con.print(Text.assemble("ladder ", (p.name, "bold"), f": {len(cfgs)} members, {len(todo)} to train "
+                  f"(load {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)"))
         for c in cfgs:
             tasks[c.member] = bar.add_task(c.member, total=c.steps, completed=0 if c.member in todo else c.steps,
                                            loss=float("nan"), tok_s=0.0)

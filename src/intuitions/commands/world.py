@@ -5,9 +5,9 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 
 from intuitions.commands import common
+from intuitions.console import console, plain
 
 world_app = typer.Typer(help="The synthetic multitask world the ladder trains on.", no_args_is_help=True)
 
@@ -30,9 +30,9 @@ def build_cmd(
     if n_docs is not None:
         common.positive("--n-docs", n_docs)
     target = out or default_dir(seed, n_docs)
-    con = Console()
+    con = console()
     t0 = time.perf_counter()
-    with con.status(f"building world seed {seed} in {target}"):
+    with con.status(plain(f"building world seed {seed} in {target}")):
         path = build(seed, target, n_docs)
     import json
 

@@ -20,7 +20,7 @@ from intuitions import paths
 from intuitions.errors import UserError
 from intuitions.family import executors
 from intuitions.family.presets import Preset, get, log_spaced
-from intuitions.family.train import TrainConfig, is_finished, train_member
+from intuitions.family.train import TrainConfig, finished_as, train_member
 
 RUN_COLUMNS = ["member", "step", "params", "non_embedding_params", "tokens", "flops", "loss", "kind", "path"]
 EVAL_COLUMNS = ["member", "step", "params", "non_embedding_params", "tokens", "flops",
@@ -73,7 +73,9 @@ def train_ladder(preset: str, root: Path | None = None, executor: str = "local",
     root = root or paths.family_root()
     world_dir = ensure_world(world_seed, p.world_docs)
     cfgs = plan(p, root, world_dir, seed, world_seed, threads)
-    pending = [c for c in cfgs if not is_finished(Path(c.out_dir))]
+    # Every member is checked before any trains: one finished with other settings stops the
+    # ladder (LadderMismatch) instead of being reported under these.
+    pending = [c for c in cfgs if not finished_as(Path(c.out_dir), c)]
     proot = preset_root(preset, root)
     proot.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(world_dir / "irreducible.json", proot / "irreducible.json")

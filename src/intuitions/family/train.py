@@ -29,7 +29,7 @@ from typing import Callable
 
 import numpy as np
 
-from intuitions.errors import UserError
+from intuitions.errors import LadderMismatch, UserError
 
 Progress = Callable[[str, int, int, float, float], None]  # member, step, total, loss, tok/s
 
@@ -241,6 +241,35 @@ def is_finished(member: Path) -> bool:
     return True
 
 
+def finished_as(member: Path, cfg: TrainConfig) -> bool:
+    """True when `member` finished training with exactly `cfg`'s settings, False when it is
+    not finished. A member finished with other settings (steps, batch, context, lr, seed,
+    size, world...) raises LadderMismatch: reusing it would report another model under these
+    settings, and training over it would throw away a finished one."""
+    if not is_finished(member):
+        return False
+    meta = json.loads((member / "member.json").read_text())
+    diffs = _differences(meta.get("config") or {}, cfg.identity())
+    was = Path((meta.get("world") or {}).get("dir") or cfg.world_dir).name
+    if was != Path(cfg.world_dir).name:
+        diffs.append(f"world {was}, asked {Path(cfg.world_dir).name}")
+    if diffs:
+        raise LadderMismatch(
+            f"ladder member {member} was trained with other settings ({'; '.join(diffs[:3])}"
+            f"{'; ...' if len(diffs) > 3 else ''}): choose another --out, or delete that folder to retrain it"
+        )
+    return True
+
+
+NOT_A_SETTING = {"resume_every"}  # when resume states are written changes no weight (resume is exact)
+
+
+def _differences(was: dict, now: dict) -> list[str]:
+    missing = object()
+    return [f"{k} {was.get(k, 'unrecorded')}, asked {now.get(k)}" for k in sorted((set(was) | set(now)) - NOT_A_SETTING)
+            if was.get(k, missing) != now.get(k, missing)]
+
+
 def _load_world(cfg: TrainConfig):
     from transformers import AutoTokenizer
 
@@ -277,7 +306,7 @@ def train_member(cfg: TrainConfig, progress: Progress | None = None) -> Path:
 
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     member = Path(cfg.out_dir)
-    if is_finished(member):
+    if finished_as(member, cfg):
         return member
     member.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(cfg.threads)

@@ -1,18 +1,32 @@
 """On-disk score cache: sqlite, keyed by model fingerprint + token ids.
 
 Written after every batch, so a killed run resumes without recomputing finished batches.
-Values are the raw float64/int64 arrays: a cached score is bit-identical to a fresh one."""
+Values are the raw float64/int64 arrays: a cached score is bit-identical to a fresh one.
+
+A cache is only a cache: when its file is not a database or is damaged (found on open or
+by any later query), it is moved aside to `scores.sqlite.corrupt-<time>` (kept, in case
+someone wants it) and a fresh one is started, with one warning line. A cache we may not
+open or write (permissions, a read-only disk) is the user's to fix: one error line."""
 
 from __future__ import annotations
 
 import hashlib
 import sqlite3
+import sys
+import time
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence, TypeVar
 
 import numpy as np
 
+from intuitions.errors import ScoreCacheError
 from intuitions.models.base import Encoding, TokenScores
+
+T = TypeVar("T")
+# sqlite's primary result codes (sqlite3.Error.sqlite_errorcode & 0xFF).
+SQLITE_PERM, SQLITE_READONLY, SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_CANTOPEN, SQLITE_NOTADB = 3, 8, 10, 11, 14, 26
+DAMAGED = {SQLITE_CORRUPT, SQLITE_NOTADB}
+NOT_ALLOWED = {SQLITE_PERM, SQLITE_READONLY, SQLITE_IOERR, SQLITE_CANTOPEN}
 
 
 def _key(fingerprint: str, ids: Sequence[int]) -> str:
@@ -41,25 +55,92 @@ def _unpack(ids: Sequence[int], blob: bytes) -> TokenScores:
     return TokenScores(np.asarray(ids, np.int64), lp, rk, en)
 
 
+def _code(e: sqlite3.Error) -> int:
+    return (getattr(e, "sqlite_errorcode", None) or 0) & 0xFF
+
+
 class ScoreCache:
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(path), timeout=60)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("CREATE TABLE IF NOT EXISTS scores (key TEXT PRIMARY KEY, value BLOB)")
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise self._not_allowed(e.strerror or str(e)) from None
+        try:
+            self.db = self._open()
+        except sqlite3.DatabaseError as e:
+            self._recover(e)
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(str(self.path), timeout=60)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")  # reads the header: random bytes fail here
+            db.execute("CREATE TABLE IF NOT EXISTS scores (key TEXT PRIMARY KEY, value BLOB)")
+            db.execute("SELECT key FROM scores LIMIT 1").fetchall()  # reads the table's root page
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _guard(self, op: Callable[[], T]) -> T:
+        """Run `op`; on a damaged file move it aside, start afresh and run it once more."""
+        try:
+            return op()
+        except sqlite3.DatabaseError as e:
+            self._recover(e)
+            return op()
+
+    def _recover(self, e: sqlite3.DatabaseError) -> None:
+        if _code(e) in DAMAGED:
+            self._set_aside(e)  # and reopen a fresh file
+        elif _code(e) in NOT_ALLOWED:
+            raise self._not_allowed(str(e)) from None
+        else:
+            raise e  # busy/locked and the like: not ours to second-guess
+
+    def _set_aside(self, e: sqlite3.Error) -> None:
+        if getattr(self, "db", None) is not None:
+            self.db.close()
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+        n = 1
+        while aside.exists():  # never overwrite an earlier one
+            n += 1
+            aside = aside.with_name(f"{aside.name.split('~')[0]}~{n}")
+        for suffix in ("", "-wal", "-shm"):  # a stale WAL must not be replayed into the new file
+            try:
+                Path(str(self.path) + suffix).rename(str(aside) + suffix)
+            except FileNotFoundError:
+                pass  # no such part, or another process moved it first
+            except OSError as err:
+                raise self._not_allowed(f"cannot move the damaged file aside: {err.strerror}") from None
+        print(f"warning: score cache {self.path} is damaged ({e}); moved it to {aside} "
+              "and started a new one", file=sys.stderr)
+        self.db = self._open()
+
+    def _not_allowed(self, why: str) -> ScoreCacheError:
+        return ScoreCacheError(
+            f"cannot use the score cache {self.path} ({why}): fix its permissions, set INTUITIONS_HOME "
+            "to a writable folder, or pass --no-cache"
+        )
 
     def get_many(self, keys: Sequence[str]) -> dict[str, bytes]:
-        out: dict[str, bytes] = {}
-        uniq = list(dict.fromkeys(keys))
-        for s in range(0, len(uniq), 500):
-            chunk = uniq[s : s + 500]
-            q = f"SELECT key, value FROM scores WHERE key IN ({','.join('?' * len(chunk))})"
-            out.update(self.db.execute(q, chunk).fetchall())
-        return out
+        def op() -> dict[str, bytes]:
+            out: dict[str, bytes] = {}
+            uniq = list(dict.fromkeys(keys))
+            for s in range(0, len(uniq), 500):
+                chunk = uniq[s : s + 500]
+                q = f"SELECT key, value FROM scores WHERE key IN ({','.join('?' * len(chunk))})"
+                out.update(self.db.execute(q, chunk).fetchall())
+            return out
+
+        return self._guard(op)
 
     def put_many(self, items: Sequence[tuple[str, bytes]]) -> None:
-        with self.db:
-            self.db.executemany("INSERT OR REPLACE INTO scores VALUES (?, ?)", items)
+        def op() -> None:
+            with self.db:
+                self.db.executemany("INSERT OR REPLACE INTO scores VALUES (?, ?)", items)
+
+        self._guard(op)
 
 
 class CachedScorer:

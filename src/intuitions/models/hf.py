@@ -22,15 +22,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
+import pickle
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import torch
+from safetensors import SafetensorError
 
-from intuitions.errors import ModelNotFound, UserError
+from intuitions.errors import ModelNotFound, UnreadableModel, UnsafeModel, UserError
+from intuitions.models import files, hub
 from intuitions.models.allocator import keep_freed_memory
 from intuitions.models.base import Encoding, TokenScores
 from intuitions.models.tokenizer import LocalTokenizer
@@ -122,17 +125,32 @@ class HFScorer:
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()  # our own progress display is the one users see
-        kw = {"gguf_file": gguf_file} if gguf_file else {}
-        if not gguf_file and not Path(source).exists() and os.environ.get("HF_HUB_OFFLINE") == "1":
-            raise ModelNotFound(f"model {source!r} is not a local folder and the Hub is offline")
+        kw: dict = {"gguf_file": gguf_file} if gguf_file else {}
+        local = Path(source)
+        if local.is_dir() and not gguf_file:
+            files.check_folder(local)  # a bad config or weights file, named in one line
+        elif not local.exists():  # a Hub id: from the cache alone, or fail fast (hub.py)
+            from huggingface_hub.utils import logging as hub_logging
+
+            hub_logging.set_verbosity_error()  # no "Retrying in 8s" lines on a flaky network
+            if hub.require(source):
+                kw["local_files_only"] = True
         try:
             tok = AutoTokenizer.from_pretrained(source, trust_remote_code=trust_remote_code, **kw)
             model = AutoModelForCausalLM.from_pretrained(
                 source, dtype=_torch_dtype(options.dtype), trust_remote_code=trust_remote_code, **kw
             )
+        except pickle.UnpicklingError:
+            # torch.load(weights_only=True) refused a pickle holding more than tensors.
+            where = ", ".join(str(p) for p in files.pickle_weights(local)) if local.is_dir() else source
+            raise UnsafeModel(
+                f"refused to load {where}: a pickle that holds more than tensors could run code; "
+                "use safetensors weights"
+            ) from None
+        except (SafetensorError, struct.error) as e:
+            raise UnreadableModel(f"cannot read the weights of {source!r}: {files.first_line(e)}") from None
         except (OSError, ValueError) as e:
-            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            raise ModelNotFound(f"cannot load model {source!r}: {first}") from None
+            raise ModelNotFound(f"cannot load model {source!r}: {files.first_line(e)}") from None
         return cls(model, tok, name or source, options)
 
     # -- tokenization -------------------------------------------------------------------

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from intuitions import paths
-from intuitions.errors import ModelNotFound, UserError
+from intuitions.errors import ModelNotFound, UnreadableModel, UserError
+from intuitions.models import files
 from intuitions.models.base import Scorer
 from intuitions.models.hf import HFOptions, HFScorer
 
@@ -83,10 +85,14 @@ def dequantised_dir(gguf: Path) -> Path:
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
+    files.check_gguf(gguf)  # a truncated or foreign file fails here, named, in one line
     print(f"dequantising {gguf.name} once; later loads reuse {out}", file=sys.stderr)
     hf_logging.disable_progress_bar()
-    tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-    q = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    try:
+        tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        q = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    except (ValueError, KeyError, struct.error) as e:  # an architecture or tokenizer it cannot map
+        raise UnreadableModel(f"cannot load GGUF file {gguf}: {files.first_line(e)}") from None
     cfg = q.config
     if hasattr(cfg, "quantization_config"):
         del cfg.quantization_config
@@ -127,12 +133,12 @@ def expand(spec: str) -> list[str]:
 
 
 def load(spec: str, options: HFOptions = HFOptions(), cache: bool = True) -> Scorer:
-    scorer = _load_uncached(spec, options)
     if not cache:
-        return scorer
+        return _load_uncached(spec, options)
     from intuitions.models.cache import CachedScorer, ScoreCache
 
-    return CachedScorer(scorer, ScoreCache(paths.score_cache_path()))
+    store = ScoreCache(paths.score_cache_path())  # a cache we may not use fails before the model loads
+    return CachedScorer(_load_uncached(spec, options), store)
 
 
 def _load_uncached(spec: str, options: HFOptions) -> Scorer:

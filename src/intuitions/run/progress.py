@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Iterator
 
 from intuitions import paths
+from intuitions.console import text_column
 
 DEFAULT_GUESS_S = 60.0  # ETA for a step never timed on this machine
 
@@ -67,12 +68,12 @@ class Progress:
         from rich.progress import BarColumn, TaskProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
         from rich.progress import Progress as Bar
 
-        self._bar = Bar(TextColumn("{task.description:<24}"), BarColumn(), TaskProgressColumn(),
+        self._bar = Bar(text_column("{task.description:<24}"), BarColumn(), TaskProgressColumn(),
                         TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
                         console=Console(stderr=True), transient=False)
         total = sum(self.expected.values())
         with self._bar:
-            self._tasks["__all__"] = self._bar.add_task("[bold]intuitions run", total=total)
+            self._tasks["__all__"] = self._bar.add_task("intuitions run", total=total)
             for n in self.names:
                 self._tasks[n] = self._bar.add_task(f"  {n}", total=self.expected[n], start=False)
             ticker = threading.Thread(target=self._tick, daemon=True)
@@ -111,7 +112,7 @@ class Progress:
                 return
             self._fraction = max(0.0, min(1.0, fraction))
             if self._bar:
-                self._bar.update(self._tasks[self._running[0]], description=f"  {self._running[0]} [dim]{note}")
+                self._bar.update(self._tasks[self._running[0]], description=f"  {self._running[0]}  {note}")
 
     def warn(self, message: str) -> None:
         """One plain line on stderr (above the bars when they are shown), never markup."""
@@ -128,6 +129,6 @@ class Progress:
             self._done_s += self.expected[name]
             if self._bar:
                 t = self._tasks[name]
-                self._bar.update(t, completed=self.expected[name], description=f"  {name} [dim]{note}")
+                self._bar.update(t, completed=self.expected[name], description=f"  {name}  {note}")
                 self._bar.stop_task(t)
                 self._bar.update(self._tasks["__all__"], completed=self._done_s)

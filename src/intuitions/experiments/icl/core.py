@@ -387,17 +387,20 @@ def run_jobs(jobs: Sequence[ModelJob], design: Design, run_seed: int, load: Call
              show_progress: bool = True) -> IclResult:
     from dataclasses import replace
 
-    from rich.progress import Progress
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
+
+    from intuitions.console import text_column
 
     models = []
-    with Progress(transient=True, disable=not show_progress) as bar:
+    columns = (text_column("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
+    with Progress(*columns, transient=True, disable=not show_progress) as bar:
         for job in jobs:
             scorer = load(job.spec)
             d = replace(design, n=job.n)
             prompts = build_prompts(job.data, d, run_seed, unrelated_words(job.data))
             total = len({c for p in prompts for c in (p.context, p.cf_context)})
             task = bar.add_task(f"icl {job.spec}", total=total)
-            scores = score_prompts(scorer, prompts, d.template, progress=lambda k: bar.advance(task, k))
+            scores = score_prompts(scorer, prompts, d.template, progress=lambda k, t=task: bar.advance(t, k))
             models.append(aggregate(scorer.name, scorer.fingerprint, n_params(scorer), job.data, d, prompts, scores))
             bar.remove_task(task)
             del scorer
