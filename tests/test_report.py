@@ -176,18 +176,29 @@ def test_markdown_report_links_figures_and_has_tables(run_dir):
 # ---- pieces ---------------------------------------------------------------------------
 
 def test_rule_translation_keeps_the_codes_numbers():
-    cat = {"accuracy at §% flipped below § with the CI excluding §": "§% 뒤집힘에서 정확도가 § 미만이고 CI가 §를 포함하지 않음"}
+    from intuitions.verdict import template_of, translate
+
+    cat = {"flip": {"en": "accuracy at §% flipped below § with the CI excluding §",
+                    "ko": "§% 뒤집힘에서 정확도가 § 미만이고 CI가 §를 포함하지 않음"}}
     text = "accuracy at 100% flipped below 0.5 with the CI excluding 0.5"
-    assert i18n.template_of(text)[1] == ["100", "0.5", "0.5"]
-    assert i18n.rule(text, "ko", cat) == ("100% 뒤집힘에서 정확도가 0.5 미만이고 CI가 0.5를 포함하지 않음", True)
-    assert i18n.rule(text.replace("100", "75"), "ko", cat)[0].startswith("75%")
-    assert i18n.rule("something new", "ko", cat) == ("something new", False)
-    assert i18n.rule(text, "en", cat) == (text, True)
+    assert template_of(text)[1] == ["100", "0.5", "0.5"]
+    assert translate(text, "flip", cat, "ko") == "100% 뒤집힘에서 정확도가 0.5 미만이고 CI가 0.5를 포함하지 않음"
+    assert translate(text.replace("100", "75"), "flip", cat, "ko").startswith("75%")
+    assert translate(text, "flip", cat, "en") == text
+    # a reworded rule under the same id is not shown under its stale translation
+    assert translate("accuracy at 100% flipped is low", "flip", cat, "ko") is None
+    assert translate(text, "unknown-id", cat, "ko") is None and translate(text, "unknown-id", cat, "en") == text
 
 
-def test_every_ko_rule_template_has_matching_placeholders():
-    for en, ko in i18n.RULES_KO.items():
-        assert en.count("§") == ko.count("§"), en
+@pytest.mark.parametrize("name", ["multitask", "icl", "cot", "scaling", "emergence"])
+def test_every_rule_of_every_experiment_is_in_every_language(name):
+    """Fails (not warns) when a rule has no Korean text or its placeholders differ."""
+    mod = importlib.import_module(f"intuitions.experiments.{name}")
+    assert mod.RULES
+    for rule_id, entry in mod.RULES.items():
+        assert rule_id.startswith(name + "."), rule_id
+        assert set(entry) == set(i18n.LANGS), rule_id
+        assert len({text.count("§") for text in entry.values()}) == 1, rule_id
 
 
 def test_ui_strings_exist_in_both_languages():

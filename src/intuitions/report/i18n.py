@@ -1,13 +1,9 @@
 """The report's prose in English and Korean. Numbers, figures and tables are shared.
 
-Verdict rules come from the experiment modules as English sentences built by code (they
-may contain the thresholds the code used). `rule()` translates one by its template: every
-number is swapped for a placeholder, the template is looked up in RULES_KO, and the same
-numbers go back in, so a changed threshold still reads right in both languages."""
+Verdict rules are translated where they are written: each experiment package's `RULES`
+catalog, keyed by rule id (`intuitions.verdict.translate`). Here: the report's own words."""
 
 from __future__ import annotations
-
-import re
 
 from intuitions.verdict import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED
 
@@ -167,121 +163,6 @@ OWN_RULES = {
     "not_run": {"en": "No experiment in this run's configuration speaks to this intuition: inconclusive.",
                 "ko": "이번 실행 설정에는 이 직관을 다루는 실험이 없으므로 '판단 보류'이다."},
 }
-
-# Korean templates of the experiment modules' rule sentences; "§" stands for each number,
-# in order. Keys are the English sentence with every number replaced by "§".
-RULES_KO: dict[str, str] = {
-    # intuition 1 (multitask)
-    (
-        'Supported when (a) on every model the per-task contributions add up to the overall mean loss '
-        'within § nats, (b) on the largest ladder member at least two tasks have non-overlapping §% CIs '
-        'of mean loss (documents resampled), and (c) tasks are not all learned alike: along model size, '
-        "or along the largest member's training steps, the task labels take at least two values. A task "
-        "is 'not learned' along an axis when the paired §% CI of its loss drop from the first to the last"
-        " point does not lie above § or the drop is under §% of its first loss; otherwise 'early' or "
-        "'late' by whether half of its drop is reached in the first or second half of the axis (log "
-        'scale). Not supported at this scale when (a) holds but (b) or (c) fails; inconclusive when there'
-        ' is no ladder of at least two members or (a) fails.'
-    ): (
-        '(a) 모든 모델에서 과제별 기여의 합이 전체 평균 손실과 § nats 이내로 일치하고, (b) 사다리의 가장 큰 모델에서 평균 손실의 §% 신뢰구간(문서 단위 재표집)이 '
-        '서로 겹치지 않는 과제가 둘 이상 있으며, (c) 과제들이 모두 같은 방식으로 학습되지는 않을 때(모델 크기 축이나 가장 큰 모델의 학습 단계 축에서 과제 레이블이 두 가지'
-        " 이상) '지지됨'. 어떤 축에서 처음부터 끝 지점까지 과제 손실 감소량의 짝지은 §% 신뢰구간이 § 위에 있지 않거나 감소량이 처음 손실의 §% 미만이면 그 과제는 '학습"
-        " 안 됨'이고, 그렇지 않으면 감소량의 절반에 축의 앞쪽 절반에서 도달했는지 뒤쪽 절반에서 도달했는지(로그 척도)에 따라 '이른 학습' 또는 '늦은 학습'이다. (a)는 "
-        "성립하지만 (b)나 (c)가 성립하지 않으면 '이 규모에서는 지지되지 않음', 두 모델 이상의 사다리가 없거나 (a)가 성립하지 않으면 '판단 보류'."
-    ),
-    # intuition 2 (icl)
-    (
-        'For the largest model (sum scoring, largest k): supported if gold-label accuracy beats both '
-        'zero-shot and random-label accuracy (paired bootstrap §% CI of each difference above §); not '
-        "supported if either difference's CI upper bound is below §; inconclusive otherwise."
-    ): (
-        '가장 큰 모델에서(합 점수, 가장 큰 k): 정답 레이블 정확도가 제로샷 정확도와 무작위 레이블 정확도를 모두 넘으면(각 차이의 짝지은 부트스트랩 §% 신뢰구간이 § 위) '
-        "'지지됨', 두 차이 중 하나라도 신뢰구간 상한이 § 미만이면 '지지되지 않음', 그 밖에는 '판단 보류'."
-    ),
-    # intuition 3 (cot)
-    (
-        'For each real model and the largest ladder member, pooled over step counts: the paired '
-        'difference in answer-token surprisal, given worked solution minus direct and given worked '
-        'solution minus matched-length filler (§% t intervals). A model supports the intuition when both '
-        'intervals lie below § (the thought, not the length, makes the answer cheap), and contradicts it '
-        'when either lies above §. Supported if every model supports it; not supported at this scale if '
-        'any model contradicts it; inconclusive otherwise (or when nothing ran).'
-    ): (
-        '각 실제 모델과 사다리의 가장 큰 모델에서 단계 수를 합쳐, 답 토큰 놀람도의 짝지은 차이 두 가지를 본다: 풀이를 준 경우 빼기 바로 답한 경우, 그리고 풀이를 준 경우 '
-        '빼기 같은 길이의 채움 토큰을 준 경우(§% t 구간). 두 구간이 모두 § 아래에 있으면 그 모델은 직관을 지지하고(답을 쉽게 만드는 것은 길이가 아니라 생각이다), 어느'
-        " 하나라도 § 위에 있으면 직관에 반한다. 모든 모델이 지지하면 '지지됨', 어느 모델이든 반하면 '이 규모에서는 지지되지 않음', 그 밖에는(또는 아무것도 실행되지 "
-        "않았으면) '판단 보류'."
-    ),
-    # intuition 4 (scaling)
-    (
-        'Fit L(N,D) = E + A·N^-α + B·D^-β on all but the largest run(s) (Huber δ=§ in log space, '
-        'multi-start L-BFGS, bootstrap §% intervals), then predict the held-out run with the largest '
-        'compute. Supported if its relative error |pred−actual|/actual ≤ §%, or if the actual loss lies '
-        "inside the §% prediction interval and that interval's half-width is ≤ §% of the prediction. Not "
-        'supported at this scale if the error exceeds §% and the actual loss lies outside the interval. '
-        'Inconclusive otherwise (too few points to fit, nothing held out, no interval, an axis with fewer'
-        ' than § distinct values, or an interval too wide to mean anything).'
-    ): (
-        '가장 큰 실행(들)을 뺀 나머지로 L(N,D) = E + A·N^-α + B·D^-β를 적합한 뒤(로그 공간의 후버 δ=§, 여러 시작점의 L-BFGS, 부트스트랩 §% '
-        '구간), 제외된 실행 중 계산량이 가장 큰 것의 손실을 예측한다. 상대 오차 |예측−실제|/실제가 §% 이하이거나, 실제 손실이 §% 예측 구간 안에 있고 그 구간의 반폭이'
-        " 예측값의 §% 이하이면 '지지됨'. 오차가 §%를 넘고 실제 손실이 구간 밖에 있으면 '이 규모에서는 지지되지 않음'. 그 밖에는 '판단 보류'(적합할 점이 너무 적거나,"
-        ' 제외된 실행이 없거나, 구간이 없거나, 서로 다른 값이 §개 미만인 축이 있거나, 구간이 너무 넓어 의미가 없는 경우).'
-    ),
-    # intuition 5 (emergence)
-    (
-        'Supported when at least one task is called emergent while the overall loss falls smoothly (it '
-        'improves and does not jump: criteria § and § below do not both hold for it); not supported at '
-        'this scale when no task is emergent; inconclusive with fewer than § sizes, or when tasks jump '
-        'but the overall loss is missing or jumps too. Emergent means: A task is called emergent when all'
-        ' four hold for its primary metric, oriented so higher is better: (§) improves: I(y) > § and, for'
-        ' a bounded score (accuracy, exact match), by at least § of its full range (§§, or §§ for '
-        'percentages); (§) absent when small: an emergence scale exists (the first size from which every '
-        'larger size scores above chance + max(§, z·stderr), z = the two-sided §% normal quantile '
-        'Bonferroni-corrected over the n sizes (§ for §)) with at least § smaller sizes not above it; (§)'
-        ' concentrated: breakthroughness / linearity >= § (§ for a straight line); (§) unpredicted: a '
-        'linear trend in log-scale fitted on the sizes before the emergence scale when at least § sizes '
-        'lie there, else the smaller half (at least §) under-predicts some larger size, with the §% '
-        'interval of actual - predicted (family-wise over the predicted sizes, Bonferroni) above § and '
-        "the surprise at least § of |I(y)|. A metric 'jumps' when (§) and (§) hold."
-    ): (
-        "적어도 한 과제가 창발적이라고 판정되면서 전체 손실은 매끄럽게 줄어들 때(개선되며 도약하지 않음: 아래 기준 (§) 및 (§)가 둘 다 성립하지는 않음) '지지됨'; "
-        "창발적인 과제가 없으면 '이 규모에서는 지지되지 않음'; 모델 크기가 § 가지보다 적거나, 과제는 도약하는데 전체 손실이 없거나 함께 도약하면 '판단 보류'. 창발의 뜻: "
-        '높을수록 좋도록 방향을 맞춘 주 지표에서 다음 네 가지가 모두 성립하면 그 과제를 창발적이라고 한다. (§) 개선: I(y) > §이고, 유계 점수(정확도, 정확 일치)라면'
-        ' 전체 범위의 § 이상(§§, 백분율이면 §§); (§) 작을 때는 없음: 창발 규모가 존재하고(그보다 큰 모든 크기가 우연 수준 + max(§, z·stderr)를 넘는 '
-        '첫 크기; z는 n개 크기에 대해 본페로니 보정한 양측 §% 정규 분위수(§, 크기 §개일 때)), 그보다 작으면서 그 값을 넘지 않는 크기가 적어도 §개; (§) 집중: '
-        '돌파성 / 선형성 >= §(직선이면 §); (§) 예측 불가: 창발 규모 이전에 크기가 적어도 §개 있으면 그 크기들로, 아니면 작은 쪽 절반(적어도 §개)으로 로그 척도의'
-        ' 선형 추세를 적합했을 때 어떤 더 큰 크기를 과소 예측하며, 실제 − 예측의 §% 구간(예측한 크기들에 대한 본페로니 가족 단위 보정)이 § 위에 있고 놀람이 '
-        "|I(y)|의 § 이상. 지표는 (§) 및 (§)가 성립할 때 '도약'한다고 한다."
-    ),
-    # intuition 6 (icl)
-    (
-        'Accuracy with §% of demonstration labels flipped, per model (sum scoring): a model follows the '
-        'demonstrations when its §% CI upper bound is below chance. Supported if the largest model does '
-        'and the smallest does not; not supported at this scale if no model does; inconclusive otherwise.'
-    ): (
-        '§%의 시연 레이블을 뒤집었을 때 모델별 정확도(합 점수): 그 §% 신뢰구간 상한이 우연 수준보다 낮으면 모델이 시연을 따른 것이다. 가장 큰 모델은 따르고 가장 작은 '
-        "모델은 따르지 않으면 '지지됨', 어떤 모델도 따르지 않으면 '이 규모에서는 지지되지 않음', 그 밖에는 '판단 보류'."
-    ),
-}
-
-_NUM = re.compile(r"[-+]?\d+(?:[.,]\d+)*(?:[eE][-+]?\d+)?")
-
-
-def template_of(text: str) -> tuple[str, list[str]]:
-    return _NUM.sub("§", text), _NUM.findall(text)
-
-
-def rule(text: str, lang: str, catalog: dict[str, str] | None = None) -> tuple[str, bool]:
-    """(the rule in `lang`, whether it is translated). Unknown rules stay in English."""
-    if lang == "en":
-        return text, True
-    template, nums = template_of(text)
-    ko = (RULES_KO if catalog is None else catalog).get(template)
-    if ko is None or ko.count("§") != len(nums):
-        return text, False
-    parts = ko.split("§")
-    return "".join(p + n for p, n in zip(parts, nums + [""])), True
-
 
 def ui(lang: str) -> dict[str, str]:
     return UI[lang]

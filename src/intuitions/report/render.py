@@ -29,7 +29,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from intuitions.errors import UserError
 from intuitions.report import i18n
 from intuitions.stats import est, num
-from intuitions.verdict import INCONCLUSIVE, LABELS, Verdict
+from intuitions.verdict import INCONCLUSIVE, LABELS, Verdict, translate
 
 # Figures of modules that speak to two intuitions, placed where they belong.
 SKIP_COLUMNS = {"fingerprint", "path"}  # long hashes: provenance lists them once
@@ -66,6 +66,8 @@ class ShownVerdict:
     evidence: str
     source: str  # the step that gave it
     own_rule: str | None = None  # a key of i18n.OWN_RULES when the pipeline wrote the rule
+    rule_id: str = ""  # the rule's id in its experiment's RULES catalog
+    translations: dict[str, str] = field(default_factory=dict)  # lang -> the rule, where translated
 
 
 @dataclass(frozen=True)
@@ -250,9 +252,16 @@ def _verdicts(step: str, intuitions: tuple[int, ...], status: str, error: str | 
                 raise TypeError(f"verdicts() returned {type(v).__name__}, not Verdict")
     except Exception as e:  # noqa: BLE001
         return inconclusive("verdict_failed", " ".join(f"{type(e).__name__}: {e}".split())[:300])
-    out = [ShownVerdict(v.intuition, v.label, v.rule, v.evidence, step) for v in got if v.intuition in intuitions]
+    catalog = getattr(mod, "RULES", {})
+    out = [ShownVerdict(v.intuition, v.label, v.rule, v.evidence, step, None, v.rule_id, _translations(v, catalog))
+           for v in got if v.intuition in intuitions]
     missing = [k for k in intuitions if not any(v.intuition == k for v in out)]
     return out + inconclusive("no_verdict", f"{step} gave no verdict for intuition(s) {missing}", missing)
+
+
+def _translations(v: Verdict, catalog: dict) -> dict[str, str]:
+    found = {lang: translate(v.rule, v.rule_id, catalog, lang) for lang in i18n.LANGS}
+    return {lang: text for lang, text in found.items() if text is not None}
 
 
 def _import(module: str) -> tuple[Any, str | None]:
@@ -339,7 +348,7 @@ def _localise(v: ShownVerdict, lang: str) -> dict:
     elif v.own_rule is not None:
         text, ok = i18n.OWN_RULES[v.own_rule][lang], True
     else:
-        text, ok = i18n.rule(v.rule, lang)
+        text, ok = v.translations.get(lang, v.rule), lang in v.translations
     return {"intuition": v.intuition, "label": i18n.label(v.label, lang), "css": _css_class(v.label),
             "rule": text, "translated": ok, "evidence": v.evidence, "source": v.source}
 
@@ -393,8 +402,8 @@ def verdicts_doc(view: RunView) -> dict:
 
 def untranslated(view: RunView, lang: str) -> list[str]:
     """Experiment rules with no template in `lang` yet (shown in English meanwhile)."""
-    rules = {v.rule for s in view.sections for v in s.verdicts if v.own_rule is None}
-    return sorted(r for r in rules if not i18n.rule(r, lang)[1])
+    return sorted({v.rule for s in view.sections for v in s.verdicts
+                   if v.own_rule is None and lang not in v.translations})
 
 
 def write_reports(run_dir: Path, langs: tuple[str, ...] = i18n.LANGS) -> list[Path]:

@@ -385,7 +385,7 @@ def verdicts(saved: dict) -> list[Verdict]:
     if ladder:
         subjects.append(max(ladder, key=lambda r: r.get("n_params") or 0))
     if not subjects:
-        return [Verdict(3, INCONCLUSIVE, RULE, "no models were run")]
+        return [Verdict(3, INCONCLUSIVE, RULE, "no models were run", rule_id='cot.answer_surprisal')]
     labels, evidence = [], []
     for r in subjects:
         gd, gf = lookup(r, "given-direct"), lookup(r, "given-filler")
@@ -400,4 +400,4 @@ def verdicts(saved: dict) -> list[Verdict]:
                         f"accuracy, generated chain of thought - direct {_fmt(cot)}")
     label = (NOT_SUPPORTED if NOT_SUPPORTED in labels else SUPPORTED if all(x == SUPPORTED for x in labels)
              else INCONCLUSIVE)
-    return [Verdict(3, label, RULE, "; ".join(evidence))]
+    return [Verdict(3, label, RULE, "; ".join(evidence), rule_id='cot.answer_surprisal')]

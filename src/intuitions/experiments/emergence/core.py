@@ -391,4 +391,4 @@ def verdicts(saved: dict) -> list[Verdict]:
         label = SUPPORTED
     else:
         label = INCONCLUSIVE
-    return [Verdict(5, label, rule, "; ".join(ev))]
+    return [Verdict(5, label, rule, "; ".join(ev), rule_id='emergence.task_jumps')]

@@ -344,7 +344,7 @@ def _verdict2(models: list[dict]) -> Verdict:
             "zero-shot and random-label accuracy (paired bootstrap 95% CI of each difference above 0); "
             f"not supported if either difference's CI upper bound is below {MIN_GAIN}; inconclusive otherwise.")
     if not models:
-        return Verdict(2, INCONCLUSIVE, rule, "no models were run")
+        return Verdict(2, INCONCLUSIVE, rule, "no models were run", rule_id='icl.gold_vs_controls')
     m = models[-1]
     z, r = _est(m["contrasts"]["gold-zero-shot"]), _est(m["contrasts"]["gold-random"])
     evidence = f"{m['model']} ({m['task']}): gold - zero-shot {_fmt(z)}; gold - random {_fmt(r)}"
@@ -354,7 +354,7 @@ def _verdict2(models: list[dict]) -> Verdict:
         label = NOT_SUPPORTED
     else:
         label = INCONCLUSIVE
-    return Verdict(2, label, rule, evidence)
+    return Verdict(2, label, rule, evidence, rule_id='icl.gold_vs_controls')
 
 
 def _verdict6(models: list[dict]) -> Verdict:
@@ -363,7 +363,7 @@ def _verdict6(models: list[dict]) -> Verdict:
             "the smallest does not; not supported at this scale if no model does; inconclusive otherwise.")
     ran = [m for m in models if m.get("flip100")]
     if len(ran) < 1:
-        return Verdict(6, INCONCLUSIVE, rule, "no model was run with 100% flipped labels")
+        return Verdict(6, INCONCLUSIVE, rule, "no model was run with 100% flipped labels", rule_id='icl.flip_following')
     follows = [_est(m["flip100"]).ci_high < m["chance"] for m in ran]
     evidence = "; ".join(f"{m['model']}: {_fmt(_est(m['flip100']))} vs chance {m['chance']:.2f}" for m in ran)
     if len(ran) >= 2 and follows[-1] and not follows[0]:
@@ -372,7 +372,7 @@ def _verdict6(models: list[dict]) -> Verdict:
         label = NOT_SUPPORTED
     else:
         label = INCONCLUSIVE
-    return Verdict(6, label, rule, evidence)
+    return Verdict(6, label, rule, evidence, rule_id='icl.flip_following')
 
 
 # -- running several models, and the main job's step ------------------------------------------

@@ -3,8 +3,9 @@ per-task contributions, who learns what across sizes and steps, and minimal-pair
 
 from intuitions.experiments.multitask.core import INTUITIONS, MultitaskResult, report_step, run, verdicts
 from intuitions.experiments.multitask.figures import draw
+from intuitions.experiments.multitask.rules import RULES
 from intuitions.experiments.multitask.tables import key_tables
 
 Result = MultitaskResult
 
-__all__ = ["draw", "INTUITIONS", "MultitaskResult", "Result", "key_tables", "report_step", "run", "verdicts"]
+__all__ = ["RULES", "draw", "INTUITIONS", "MultitaskResult", "Result", "key_tables", "report_step", "run", "verdicts"]

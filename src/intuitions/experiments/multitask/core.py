@@ -415,11 +415,11 @@ def verdicts(saved: dict) -> list[Verdict]:
     decs = res.get("decompositions") or []
     finals = [d for d in decs if d.get("final") and d.get("member")]
     if len(finals) < 2:
-        return [Verdict(1, INCONCLUSIVE, RULE, "no ladder of at least two members was decomposed")]
+        return [Verdict(1, INCONCLUSIVE, RULE, "no ladder of at least two members was decomposed", rule_id='multitask.decomposition')]
     errs = [d.get("identity_error") for d in decs]
     max_err = max((e if e is not None else math.inf) for e in errs)
     if not max_err <= IDENTITY_TOL:
-        return [Verdict(1, INCONCLUSIVE, RULE, f"decomposition identity failed: max error {max_err:.3g} nats")]
+        return [Verdict(1, INCONCLUSIVE, RULE, f"decomposition identity failed: max error {max_err:.3g} nats", rule_id='multitask.decomposition')]
     largest = max(finals, key=lambda d: (_size(d), finals.index(d)))
     losses = [(t["task"], t["mean_loss"]) for t in largest["tasks"] if t["mean_loss"].get("ci_low") is not None]
     low = min(losses, key=lambda x: x[1]["ci_high"], default=None)
@@ -439,4 +439,4 @@ def verdicts(saved: dict) -> list[Verdict]:
         evidence += f"; probe accuracy ({p['model']}): " + ", ".join(
             f"{c['category']} {_fmt(c['accuracy'])}" for c in p["categories"])
     label = SUPPORTED if differ and varied else NOT_SUPPORTED
-    return [Verdict(1, label, RULE, evidence)]
+    return [Verdict(1, label, RULE, evidence, rule_id='multitask.decomposition')]

@@ -11,9 +11,10 @@ from intuitions.experiments.scaling.core import (
                                                  verdicts,
 )
 from intuitions.experiments.scaling.figures import draw
+from intuitions.experiments.scaling.rules import RULES
 from intuitions.experiments.scaling.tables import key_tables
 
 Result = ScalingReport | ScalingResult  # the run step's report of sources; `scaling fit`'s single fit
 
-__all__ = ["draw", "INTUITIONS", "Result", "ScalingReport", "ScalingRequest", "ScalingResult", "key_tables",
+__all__ = ["RULES", "draw", "INTUITIONS", "Result", "ScalingReport", "ScalingRequest", "ScalingResult", "key_tables",
            "report_step", "run", "verdicts"]

@@ -379,18 +379,18 @@ def verdicts(saved: dict) -> list[Verdict]:
     for name, res in saved.get("result", {}).get("sources", {}).items():
         out.append(_verdict(name, res, thr, width, rule))
     if not out:
-        out.append(Verdict(4, INCONCLUSIVE, rule, "no table was fitted"))
+        out.append(Verdict(4, INCONCLUSIVE, rule, "no table was fitted", rule_id='scaling.holdout_prediction'))
     return out
 
 
 def _verdict(name: str, res: dict, thr: float, width: float, rule: str) -> Verdict:
     if res.get("status") == "skipped":
-        return Verdict(4, INCONCLUSIVE, rule, f"{name}: not fitted ({res.get('reason')})")
+        return Verdict(4, INCONCLUSIVE, rule, f"{name}: not fitted ({res.get('reason')})", rule_id='scaling.holdout_prediction')
     if res.get("warnings"):
-        return Verdict(4, INCONCLUSIVE, rule, f"{name}: " + "; ".join(res["warnings"]))
+        return Verdict(4, INCONCLUSIVE, rule, f"{name}: " + "; ".join(res["warnings"]), rule_id='scaling.holdout_prediction')
     preds = res.get("predictions") or []
     if not preds:
-        return Verdict(4, INCONCLUSIVE, rule, f"{name}: no run was held out")
+        return Verdict(4, INCONCLUSIVE, rule, f"{name}: no run was held out", rule_id='scaling.holdout_prediction')
     p = max(preds, key=lambda q: q["compute"] if q["compute"] is not None else -1)
     pe = {k: (float("nan") if p.get(k) is None else float(p[k])) for k in
           ("predicted", "actual", "pi_low", "pi_high", "rel_error")}
@@ -399,14 +399,14 @@ def _verdict(name: str, res: dict, thr: float, width: float, rule: str) -> Verdi
           f"{pe['actual']:.4f}; relative error {pe['rel_error']:.2%}; fitted on {res['n_fit']} points, "
           f"R²(log) {res['fit']['r2_log']:.3f}")
     if not np.isfinite([pe["pi_low"], pe["pi_high"]]).all():
-        return Verdict(4, INCONCLUSIVE, rule, ev + "; no bootstrap interval")
+        return Verdict(4, INCONCLUSIVE, rule, ev + "; no bootstrap interval", rule_id='scaling.holdout_prediction')
     inside = pe["pi_low"] <= pe["actual"] <= pe["pi_high"]
     half = (pe["pi_high"] - pe["pi_low"]) / 2 / pe["predicted"]
     if pe["rel_error"] <= thr or (inside and half <= width):
-        return Verdict(4, SUPPORTED, rule, ev)
+        return Verdict(4, SUPPORTED, rule, ev, rule_id='scaling.holdout_prediction')
     if not inside:
-        return Verdict(4, NOT_SUPPORTED, rule, ev)
-    return Verdict(4, INCONCLUSIVE, rule, ev + f"; interval half-width {half:.0%} is too wide")
+        return Verdict(4, NOT_SUPPORTED, rule, ev, rule_id='scaling.holdout_prediction')
+    return Verdict(4, INCONCLUSIVE, rule, ev + f"; interval half-width {half:.0%} is too wide", rule_id='scaling.holdout_prediction')
 
 
 # ---------------------------------------------------------------- figures
