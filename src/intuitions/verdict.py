@@ -12,7 +12,9 @@ from dataclasses import dataclass
 SUPPORTED = "supported"
 NOT_SUPPORTED = "not supported at this scale"
 INCONCLUSIVE = "inconclusive"
-LABELS = (SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE)
+NOT_TESTED = "not tested"  # the source could not test the claim (no such data): not folded into inconclusive
+LABELS = (SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE, NOT_TESTED)
+SOURCES = ("ladder", "real", "published")  # whose data a verdict was computed on
 
 _NUM = re.compile(r"[-+]?\d+(?:[.,]\d+)*(?:[eE][-+]?\d+)?")
 

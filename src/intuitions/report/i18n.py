@@ -5,7 +5,7 @@ catalog, keyed by rule id (`intuitions.verdict.translate`). Here: the report's o
 
 from __future__ import annotations
 
-from intuitions.verdict import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED
+from intuitions.verdict import INCONCLUSIVE, NOT_SUPPORTED, NOT_TESTED, SUPPORTED
 
 LANGS = ("en", "ko")
 
@@ -109,8 +109,10 @@ UI = {
 }
 
 LABELS = {
-    "en": {SUPPORTED: "supported", NOT_SUPPORTED: "not supported at this scale", INCONCLUSIVE: "inconclusive"},
-    "ko": {SUPPORTED: "지지됨", NOT_SUPPORTED: "이 규모에서는 지지되지 않음", INCONCLUSIVE: "판단 보류"},
+    "en": {SUPPORTED: "supported", NOT_SUPPORTED: "not supported at this scale", INCONCLUSIVE: "inconclusive",
+           NOT_TESTED: "not tested"},
+    "ko": {SUPPORTED: "지지됨", NOT_SUPPORTED: "이 규모에서는 지지되지 않음", INCONCLUSIVE: "판단 보류",
+           NOT_TESTED: "검증하지 않음"},
 }
 
 TITLES = {
