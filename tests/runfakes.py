@@ -16,7 +16,7 @@ from intuitions.run import config, ladder
 FAKE = '''
 import os
 from intuitions.results import write_result
-from intuitions.report import figures
+from intuitions import plots
 from intuitions.verdict import Verdict, SUPPORTED, NOT_SUPPORTED
 
 INTUITIONS = {ks!r}
@@ -36,9 +36,9 @@ def report_step(ctx):
     if os.environ.get("FAKE_FAIL") == NAME:
         raise ValueError("the fake step failed\\non purpose")
     for k in INTUITIONS:
-        fig, ax = figures.new(w=2.5, h=1.8)
+        fig, ax = plots.new(w=2.5, h=1.8)
         ax[0][0].plot([1, 2, 3], [ctx.seed, k, 3])
-        figures.save(fig, ctx.out, f"curve{{k}}")
+        plots.save(fig, ctx.out, f"curve{{k}}")
     rows = [{{"model": m, "accuracy": 0.5 + 0.1 * i, "ci_low": 0.4, "ci_high": 0.9}}
             for i, m in enumerate(["family:smoke/a", "<b>smol</b>"])]
     write_result(ctx.out, NAME, {{"n": ctx.n, "seeds": ctx.seeds, "options": ctx.options}},

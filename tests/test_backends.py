@@ -480,8 +480,8 @@ def test_a_gguf_is_dequantised_once_whichever_folder_holds_it(tiny_model_dir, tm
 
 
 def test_tp_option_is_shorthand_for_the_vllm_spec():
-    from intuitions.commands.common import with_tp
     from intuitions.models.vllm import parse_spec as vllm_spec
+    from intuitions.models.zoo import with_tp
 
     assert with_tp("vllm:org/m", 2) == "vllm:org/m?tp=2"
     assert vllm_spec(with_tp("vllm:org/m?dtype=bfloat16", 4)[5:]).tp == 4

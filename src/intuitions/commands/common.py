@@ -51,21 +51,9 @@ def stdin_text() -> str | None:
 
 
 def load_scorer(model: str, dtype: str = "float32", no_cache: bool = False, tp: int | None = None):
-    from intuitions.models import zoo
-    from intuitions.models.hf import HFOptions
+    from intuitions.models import zoo  # lazy: --help must not import torch
 
-    return zoo.load(with_tp(model, tp), HFOptions(dtype=dtype), cache=not no_cache)
+    return zoo.load_scorer(model, dtype, no_cache, tp)
 
 
 TP = Annotated[Optional[int], typer.Option("--tp", help="GPUs to split a vllm: model over (tensor parallel); same as vllm:MODEL?tp=N.")]
-
-
-def with_tp(model: str, tp: int | None) -> str:
-    """`--tp N` is shorthand for the spec option: vllm:MODEL -> vllm:MODEL?tp=N."""
-    if tp is None:
-        return model
-    if tp < 1:
-        raise UserError(f"--tp must be positive, got {tp}")
-    if not model.startswith("vllm:"):
-        raise UserError("--tp applies to vllm: models only")
-    return f"{model}{'&' if '?' in model else '?'}tp={tp}"

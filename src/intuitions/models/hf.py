@@ -36,7 +36,7 @@ from intuitions.errors import ModelNotFound, UnreadableModel, UnsafeModel, UserE
 from intuitions.models import files, hub
 from intuitions.models.allocator import keep_freed_memory
 from intuitions.models.base import Encoding, TokenScores
-from intuitions.models.tokenizer import LocalTokenizer
+from intuitions.models.tokenizer import LocalTokenizer, tokenizer_digest
 
 HEAD_CHUNK = 1024  # positions per LM-head pass
 VOCAB_BLOCK = 1024  # CPU logits block: [1,024 positions x 1,024 ids] float32 is 4 MB, cache-sized
@@ -71,13 +71,6 @@ def _weights_digest(model: torch.nn.Module) -> str:
     return h.hexdigest()[:16]
 
 
-def _tokenizer_digest(tok) -> str:
-    try:
-        state = tok.backend_tokenizer.to_str()
-    except Exception:  # slow tokenizers have no serialised form
-        state = json.dumps(sorted(tok.get_vocab().items()))
-    return hashlib.sha256(state.encode()).hexdigest()[:16]
-
 
 class HFScorer:
     def __init__(self, model, tokenizer, name: str, options: HFOptions = HFOptions()):
@@ -107,7 +100,7 @@ class HFScorer:
             json.dumps(
                 {
                     "weights": _weights_digest(model),
-                    "tokenizer": _tokenizer_digest(tokenizer),
+                    "tokenizer": tokenizer_digest(tokenizer),
                     "dtype": options.dtype,
                     "prefix": self.prefix_id,
                     "window": self.window,

@@ -74,7 +74,7 @@ def shards(lengths: Sequence[int], n: int) -> list[list[int]]:
 
 
 def _actor_class(ray, res: ActorResources):
-    from intuitions.family.ray_executor import driver_env
+    from intuitions.raycluster import driver_env
 
     # The driver's INTUITIONS_HOME / ladder root travel with the actor, so `family:` specs
     # resolve to the same folders there (on a cluster: a filesystem every node mounts).
@@ -91,7 +91,7 @@ class ShardedScorer:
 
     def __init__(self, spec: str, replicas: int = 2, options: HFOptions = HFOptions(),
                  resources: ActorResources = ActorResources(), address: str | None = None):
-        from intuitions.family.ray_executor import ensure_ray
+        from intuitions.raycluster import ensure_ray
 
         if replicas < 1:
             raise UserError(f"replicas must be positive, got {replicas}")
@@ -163,7 +163,7 @@ def score_many(specs: Sequence[str], seqs: Sequence[Sequence[int]] | None = None
                resources: ActorResources = ActorResources(), address: str | None = None) -> list[ModelScores]:
     """Score the same prompts with many models at once, one actor per model. Give token ids
     (`seqs`, for models that share a tokenizer) or `texts` (each model tokenizes its own)."""
-    from intuitions.family.ray_executor import ensure_ray
+    from intuitions.raycluster import ensure_ray
 
     if (seqs is None) == (texts is None):
         raise UserError("give either seqs or texts")

@@ -7,6 +7,7 @@ conformance test compares like with like."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Sequence
@@ -35,9 +36,7 @@ class LocalTokenizer:
 
     @property
     def digest(self) -> str:
-        from intuitions.models.hf import _tokenizer_digest
-
-        return _tokenizer_digest(self.tokenizer)
+        return tokenizer_digest(self.tokenizer)
 
     def encode(self, texts: Sequence[str], add_prefix: bool = True) -> list[Encoding]:
         # No special tokens from the tokenizer, our own prefix (BOS) in front, offsets from
@@ -83,3 +82,10 @@ def _config_bos(folder: Path) -> int | None:
     except (OSError, ValueError):
         return None
     return int(val) if isinstance(val, int) else None
+
+def tokenizer_digest(tok) -> str:
+    try:
+        state = tok.backend_tokenizer.to_str()
+    except Exception:  # slow tokenizers have no serialised form
+        state = json.dumps(sorted(tok.get_vocab().items()))
+    return hashlib.sha256(state.encode()).hexdigest()[:16]

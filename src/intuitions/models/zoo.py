@@ -189,3 +189,19 @@ def _lazy(module: str) -> Callable[[str, HFOptions], Scorer]:
 
 
 BACKENDS.update(openai=_lazy("openai_server"), vllm=_lazy("vllm"), llamacpp=_lazy("llamacpp"))
+
+
+def load_scorer(model: str, dtype: str = "float32", no_cache: bool = False, tp: int | None = None):
+    """A scorer for a --model spec with the options every command shares."""
+    return load(with_tp(model, tp), HFOptions(dtype=dtype), cache=not no_cache)
+
+
+def with_tp(model: str, tp: int | None) -> str:
+    """`--tp N` is shorthand for the spec option: vllm:MODEL -> vllm:MODEL?tp=N."""
+    if tp is None:
+        return model
+    if tp < 1:
+        raise UserError(f"--tp must be positive, got {tp}")
+    if not model.startswith("vllm:"):
+        raise UserError("--tp applies to vllm: models only")
+    return f"{model}{'&' if '?' in model else '?'}tp={tp}"

@@ -26,6 +26,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from intuitions.experiments.cot import problems as pb
+from intuitions.experiments.cot.config import CotConfig
 from intuitions.experiments.cot.prompts import (  # noqa: F401  (re-exported: the experiment's vocabulary)
     REAL,
     WORLD,
@@ -50,18 +51,6 @@ SURPRISAL_CONTRASTS = (("given", "direct"), ("given", "filler"), ("filler", "dir
 ACCURACY_CONTRASTS = (("cot", "direct"), ("mc_given", "mc_direct"))
 
 
-@dataclass(frozen=True)
-class CotConfig:
-    steps: tuple[int, ...] = (1, 2, 3, 4)
-    n: int = 50  # problems per step count
-    gen_n: int | None = None  # of those, how many also get a generated chain of thought (None: all)
-    seed: int = 0
-    max_new_tokens: int = 96  # for the generated chain of thought
-    shots: int = 2  # worked demonstrations before each real-model prompt (none for the ladder)
-    max_operand: int = 9
-    max_value: int = 10_000
-    n_options: int = 3
-    density_n: int = 8  # worked solutions in the where-is-the-information view
 
 
 @dataclass(frozen=True)
@@ -330,10 +319,10 @@ STEP_DEFAULTS = {  # problems per step count; generation is the slow part, so ge
 
 
 def report_step(ctx) -> None:
-    from intuitions.commands.common import load_scorer
     from intuitions.experiments.contract import save
     from intuitions.experiments.cot.figures import draw
     from intuitions.models import zoo
+    from intuitions.models.zoo import load_scorer
     from intuitions.world.arithmetic import MAX_STEPS
 
     o = {**STEP_DEFAULTS.get(ctx.preset, STEP_DEFAULTS["quick"]), **ctx.options}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from intuitions.report import figures
+from intuitions import plots
 
 COLORS = {"direct": "#4c72b0", "filler": "#8c8c8c", "given": "#55a868", "cot": "#c44e52",
           "mc_direct": "#8172b2", "mc_given": "#ccb974"}
@@ -41,7 +41,7 @@ def render(result: dict, out: Path) -> list[Path]:
 
 
 def surprisal_by_condition(runs: list[dict], out: Path) -> Path:
-    fig, ax = figures.new(w=max(5.0, 1.6 * len(runs)))
+    fig, ax = plots.new(w=max(5.0, 1.6 * len(runs)))
     ax = ax[0, 0]
     conds = ("direct", "filler", "given")
     width = 0.8 / len(conds)
@@ -54,11 +54,11 @@ def surprisal_by_condition(runs: list[dict], out: Path) -> Path:
     ax.set_ylabel("answer surprisal (nats, 95% CI)")
     ax.set_title("Answer-token surprisal by condition")
     ax.legend(frameon=False)
-    return figures.save(fig, out, "surprisal_by_condition")
+    return plots.save(fig, out, "surprisal_by_condition")
 
 
 def accuracy_vs_steps(runs: list[dict], out: Path) -> Path:
-    fig, axes = figures.new(1, len(runs), w=4.0)
+    fig, axes = plots.new(1, len(runs), w=4.0)
     for ax, r in zip(axes[0], runs):
         for c in COLORS:
             cells = {k: e for k, e in _cells(r, "accuracy", c).items() if k is not None and e.get("n")}
@@ -75,12 +75,12 @@ def accuracy_vs_steps(runs: list[dict], out: Path) -> Path:
         ax.set_ylim(-0.02, 1.02)
     axes[0, 0].set_ylabel("accuracy (exact match, 95% CI)")
     axes[0, -1].legend(frameon=False, fontsize=7)
-    return figures.save(fig, out, "accuracy_vs_steps")
+    return plots.save(fig, out, "accuracy_vs_steps")
 
 
 def ladder_by_size(ladder: list[dict], out: Path) -> Path:
-    fig, axes = figures.new(1, 2, w=4.6)
-    cmap = [figures.plt.cm.viridis(x) for x in np.linspace(0.1, 0.9, len(ladder))]
+    fig, axes = plots.new(1, 2, w=4.6)
+    cmap = [plots.plt.cm.viridis(x) for x in np.linspace(0.1, 0.9, len(ladder))]
     for color, r in zip(cmap, ladder):
         name = r["model"].rsplit("/", 1)[-1]
         for c, style in (("direct", "--"), ("cot", "-")):
@@ -98,12 +98,12 @@ def ladder_by_size(ladder: list[dict], out: Path) -> Path:
     ticks = sorted({c["steps"] for r in ladder for c in r["cells"] if c["steps"] is not None})
     for ax in axes[0]:
         ax.set_xticks(ticks)
-    return figures.save(fig, out, "ladder_by_size")
+    return plots.save(fig, out, "ladder_by_size")
 
 
 def density_roles(runs: list[dict], out: Path) -> Path:
     with_d = [r for r in runs if r.get("density")]
-    fig, axes = figures.new(1, 2, w=5.0)
+    fig, axes = plots.new(1, 2, w=5.0)
     roles = list(ROLE_COLORS)
     width = 0.8 / len(roles)
     for j, role in enumerate(roles):
@@ -119,7 +119,7 @@ def density_roles(runs: list[dict], out: Path) -> Path:
     axes[0, 1].bar(range(len(ex)), [t[2] for t in ex], color=[ROLE_COLORS.get(t[1], "#cccccc") for t in ex])
     axes[0, 1].set_xticks(range(len(ex)), [t[0].replace("\n", "\\n") for t in ex], rotation=90, fontsize=6)
     axes[0, 1].set(title=f"One worked solution ({with_d[-1]['model'].replace('family:', '')})", ylabel="nats")
-    return figures.save(fig, out, "density_roles")
+    return plots.save(fig, out, "density_roles")
 
 
 def draw(saved: dict, out: Path) -> list[Path]:

@@ -4,15 +4,13 @@ the ladder), demonstrations, every condition's context, and length-matched fille
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 from intuitions.experiments.cot import problems as pb
+from intuitions.experiments.cot.config import CotConfig
 from intuitions.models.base import Scorer, tokenize
-
-if TYPE_CHECKING:
-    from intuitions.experiments.cot.core import CotConfig
 
 FILLER_UNIT = " ."
 
@@ -52,7 +50,7 @@ def from_problem(p: pb.Problem) -> Worked:
                   p.worked_solution(), p.options, p.correct)
 
 
-def real_items(cfg: "CotConfig") -> tuple[list[Worked], list[Worked]]:
+def real_items(cfg: CotConfig) -> tuple[list[Worked], list[Worked]]:
     """(demonstrations, test problems). Each step count has its own seeded stream, so
     asking for more step counts never changes the problems of the others."""
     spec = lambda s: pb.ProblemSpec(s, cfg.max_operand, cfg.max_value, n_options=cfg.n_options)
@@ -65,7 +63,7 @@ def real_items(cfg: "CotConfig") -> tuple[list[Worked], list[Worked]]:
     return [from_problem(d) for d in demos], items
 
 
-def world_items(cfg: "CotConfig") -> list[Worked]:
+def world_items(cfg: CotConfig) -> list[Worked]:
     """Held-out world problems (never in the ladder's training split), up to n per step."""
     from intuitions.world import arithmetic_problem
     from intuitions.world.core import is_heldout

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib import ticker
 
-from intuitions.report import figures
+from intuitions import plots
 
 MAX_PANELS = 24
 MAX_MIRAGE_ROWS = 10
@@ -76,7 +76,7 @@ def grid(a: dict, out: Path, name: str = "emergence_grid") -> Path | None:
         return None
     ncols = min(4, n)
     nrows = math.ceil(n / ncols)
-    fig, axes = figures.new(nrows, ncols, w=3.3, h=2.5)
+    fig, axes = plots.new(nrows, ncols, w=3.3, h=2.5)
     flat = list(axes.ravel())
     if ol:
         ax = flat.pop(0)
@@ -91,7 +91,7 @@ def grid(a: dict, out: Path, name: str = "emergence_grid") -> Path | None:
     for ax in flat[len(tasks):]:
         ax.axis("off")
     fig.suptitle(f"{_source(a)}: metric vs scale (log x)", fontsize=9)
-    return figures.save(fig, out, name)
+    return plots.save(fig, out, name)
 
 
 def _finite(v, cap: float) -> float:
@@ -101,7 +101,7 @@ def _finite(v, cap: float) -> float:
 def scatter(a: dict, out: Path, name: str = "emergence_scatter") -> Path | None:
     if not a["tasks"]:
         return None
-    fig, axes = figures.new(1, 1, w=5.5, h=4.2)
+    fig, axes = plots.new(1, 1, w=5.5, h=4.2)
     ax = axes[0, 0]
     finite = [t["breakthroughness"] for t in a["tasks"] if t["breakthroughness"] is not None
               and math.isfinite(t["breakthroughness"])]
@@ -120,7 +120,7 @@ def scatter(a: dict, out: Path, name: str = "emergence_scatter") -> Path | None:
     ax.set_ylabel("breakthroughness  I / sqrt(median z²)  (▲ = infinite)")
     ax.set_title(f"{_source(a)}: red = called emergent", fontsize=9)
     ax.legend(fontsize=7, loc="lower right")
-    return figures.save(fig, out, name)
+    return plots.save(fig, out, name)
 
 
 def mirage(a: dict, out: Path, name: str = "emergence_metrics") -> Path | None:
@@ -128,7 +128,7 @@ def mirage(a: dict, out: Path, name: str = "emergence_metrics") -> Path | None:
     if not rows:
         return None
     ncont = min(3, max(len(t["mirage"]["continuous"]) for t in rows))
-    fig, axes = figures.new(len(rows), 1 + ncont, w=3.0, h=2.3)
+    fig, axes = plots.new(len(rows), 1 + ncont, w=3.0, h=2.3)
     for r, t in enumerate(rows):
         mg = t["mirage"]
         d = _metric(t, mg["discontinuous"])
@@ -144,7 +144,7 @@ def mirage(a: dict, out: Path, name: str = "emergence_metrics") -> Path | None:
             _draw_series(ax, m, EMERGENT_COLOUR if m["jump"] else "#16a085", show_fit=False)
             ax.set_title(f"{m['metric']} ({'jumps' if m['jump'] else 'no jump'})", fontsize=8)
     fig.suptitle(f"{_source(a)}: discontinuous (left) vs continuous", fontsize=9)
-    return figures.save(fig, out, name)
+    return plots.save(fig, out, name)
 
 
 def render_all(a: dict, out: Path, prefix: str = "") -> list[Path]:

@@ -423,10 +423,10 @@ STEP_DEFAULTS = {
 
 
 def report_step(ctx) -> None:
-    from intuitions.commands.common import load_scorer
     from intuitions.experiments.contract import save
     from intuitions.experiments.icl.figures import draw
     from intuitions.models import zoo
+    from intuitions.models.zoo import load_scorer
 
     o = {**STEP_DEFAULTS.get(ctx.preset, STEP_DEFAULTS["quick"]), **ctx.options}
     seeds = tuple(range(ctx.seed, ctx.seed + max(1, min(ctx.seeds, o["max_seeds"]))))

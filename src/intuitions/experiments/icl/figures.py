@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from intuitions.report import figures
+from intuitions import plots
 
 BARS = ("zero-shot", "gold", "random", "unrelated", "flip 100%")
 HATCH = ("", "", "//", "..", "xx")
@@ -54,7 +54,7 @@ def _chance(ax, models, top: float = 1.02):
 
 def flip_figure(res: dict, out: Path) -> Path:
     models, col = res["models"], _colours(res["models"])
-    fig, axes = figures.new(1, 2, w=4.6)
+    fig, axes = plots.new(1, 2, w=4.6)
     for ax, scoring in zip(axes[0], ("sum", "calibrated")):
         for m in models:
             rows = sorted(_rows(m, scoring, "flip"), key=lambda r: r["flip_pct"])
@@ -66,12 +66,12 @@ def flip_figure(res: dict, out: Path) -> Path:
         ax.set(xlabel="% of demonstration labels flipped", ylabel="accuracy (true labels)",
                title=f"k={res['k_main']} per class, {scoring} scoring")
     axes[0][0].legend(fontsize=7)
-    return figures.save(fig, out, "icl_flip")
+    return plots.save(fig, out, "icl_flip")
 
 
 def kshot_figure(res: dict, out: Path) -> Path:
     models, col = res["models"], _colours(res["models"])
-    fig, axes = figures.new(1, 3, w=3.6)
+    fig, axes = plots.new(1, 3, w=3.6)
     for ax, scoring in zip(axes[0], ("sum", "mean", "calibrated")):
         for m in models:
             rows = [r for r in _rows(m, scoring) if r["kind"] in ("zero-shot", "gold")]
@@ -82,12 +82,12 @@ def kshot_figure(res: dict, out: Path) -> Path:
         ax.set_xticks(sorted({0, *res["k_sweep"]}))
         ax.set(xlabel="demonstrations per class (k)", ylabel="accuracy", title=f"gold labels, {scoring}")
     axes[0][0].legend(fontsize=7)
-    return figures.save(fig, out, "icl_kshot")
+    return plots.save(fig, out, "icl_kshot")
 
 
 def bars_figure(res: dict, out: Path) -> Path:
     models, col = res["models"], _colours(res["models"])
-    fig, axes = figures.new(1, 1, w=max(5.0, 1.2 * len(models) + 2))
+    fig, axes = plots.new(1, 1, w=max(5.0, 1.2 * len(models) + 2))
     ax = axes[0][0]
     width = 0.8 / len(BARS)
     for j, kind in enumerate(BARS):
@@ -101,7 +101,7 @@ def bars_figure(res: dict, out: Path) -> Path:
     ax.set_xticks(range(len(models)), [_label(m) for m in models], rotation=20, ha="right", fontsize=7)
     ax.set(ylabel="accuracy (sum scoring)", title=f"labels shown in k={res['k_main']}-shot demonstrations")
     ax.legend(fontsize=7, ncol=3, loc="upper center")
-    return figures.save(fig, out, "icl_labels")
+    return plots.save(fig, out, "icl_labels")
 
 
 def render(saved: dict, out: Path) -> list[Path]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from intuitions.report import figures
+from intuitions import plots
 
 
 def _colors(tasks: list[str]) -> dict[str, tuple]:
@@ -36,7 +36,7 @@ def contributions(res: dict, out: Path) -> Path | None:
         return None
     tasks = res["tasks"]
     col = _colors(tasks)
-    fig, ax = figures.new(w=max(4.0, 1.1 * len(decs) + 2.5))
+    fig, ax = plots.new(w=max(4.0, 1.1 * len(decs) + 2.5))
     ax = ax[0, 0]
     x = np.arange(len(decs))
     bottom = np.zeros(len(decs))
@@ -48,7 +48,7 @@ def contributions(res: dict, out: Path) -> Path | None:
     ax.set_ylabel("mean loss (nats/token)")
     ax.set_title("Loss = sum over tasks of share × task loss")
     ax.legend(fontsize=7, bbox_to_anchor=(1.01, 1), loc="upper left")
-    return figures.save(fig, out, "contributions")
+    return plots.save(fig, out, "contributions")
 
 
 def loss_vs_size(res: dict, out: Path) -> Path | None:
@@ -60,7 +60,7 @@ def loss_vs_size(res: dict, out: Path) -> Path | None:
     if not all(xs):
         xs = list(range(1, len(decs) + 1))
     col = _colors(res["tasks"])
-    fig, ax = figures.new()
+    fig, ax = plots.new()
     ax = ax[0, 0]
     for t in res["tasks"]:
         pts = [(x, r["mean_loss"]) for x, d in zip(xs, decs) for r in d["tasks"] if r["task"] == t]
@@ -72,7 +72,7 @@ def loss_vs_size(res: dict, out: Path) -> Path | None:
     ax.set_ylabel("mean loss on the task's tokens (nats)")
     ax.set_title("Per-task loss vs model size")
     ax.legend(fontsize=7, bbox_to_anchor=(1.01, 1), loc="upper left")
-    return figures.save(fig, out, "task_loss_vs_size")
+    return plots.save(fig, out, "task_loss_vs_size")
 
 
 def loss_vs_step(res: dict, out: Path) -> Path | None:
@@ -83,7 +83,7 @@ def loss_vs_step(res: dict, out: Path) -> Path | None:
     col = _colors(res["tasks"])
     ncols = min(3, len(members))
     nrows = math.ceil(len(members) / ncols)
-    fig, axes = figures.new(nrows, ncols, w=4.2, h=3.0)
+    fig, axes = plots.new(nrows, ncols, w=4.2, h=3.0)
     for k, axis in enumerate(members):
         ax = axes[k // ncols, k % ncols]
         for r in (r for r in curves if r["axis"] == axis):
@@ -98,7 +98,7 @@ def loss_vs_step(res: dict, out: Path) -> Path | None:
     for k in range(len(members), nrows * ncols):
         axes[k // ncols, k % ncols].axis("off")
     fig.suptitle("Who learns what when (dotted: not learned)", fontsize=9)
-    return figures.save(fig, out, "task_loss_vs_step")
+    return plots.save(fig, out, "task_loss_vs_step")
 
 
 def probe_accuracy(res: dict, out: Path) -> Path | None:
@@ -106,7 +106,7 @@ def probe_accuracy(res: dict, out: Path) -> Path | None:
     if not runs:
         return None
     cats = list(dict.fromkeys(c["category"] for r in runs for c in r["categories"]))
-    fig, ax = figures.new(w=max(5.0, 0.9 * len(cats) * max(1, len(runs)) ** 0.5 + 2))
+    fig, ax = plots.new(w=max(5.0, 0.9 * len(cats) * max(1, len(runs)) ** 0.5 + 2))
     ax = ax[0, 0]
     width = 0.8 / len(runs)
     x = np.arange(len(cats))
@@ -122,7 +122,7 @@ def probe_accuracy(res: dict, out: Path) -> Path | None:
     ax.set_ylabel("accuracy (95% bootstrap CI)")
     ax.set_title("Minimal-pair probes by category")
     ax.legend(fontsize=7, bbox_to_anchor=(1.01, 1), loc="upper left")
-    return figures.save(fig, out, "probe_accuracy")
+    return plots.save(fig, out, "probe_accuracy")
 
 
 def render(res: dict, out: Path) -> list[Path]:

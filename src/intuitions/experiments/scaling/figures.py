@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.colors import LogNorm
 
 from intuitions.fit import powerlaw as pl
-from intuitions.report.figures import new, save
+from intuitions.plots import new, save
 
 MAIN_AXIS = {"params": "params", "chinchilla": "params", "tokens": "tokens", "compute": "compute"}
 LABEL = {"params": "parameters N", "tokens": "tokens D", "compute": "compute C (FLOPs)"}
