@@ -184,4 +184,4 @@ def score_many(specs: Sequence[str], seqs: Sequence[Sequence[int]] | None = None
     finally:
         for a in actors:
             ray.kill(a)
-    return [ModelScores(spec, name, fp, res) for spec, (name, fp), res in zip(specs, idents, results)]
+    return [ModelScores(spec, name, fp, res) for spec, (name, fp, _), res in zip(specs, idents, results)]
