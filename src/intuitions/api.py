@@ -66,8 +66,7 @@ def scaling_fit(table: str | Path | pd.DataFrame, form: str = "chinchilla", *,
     from intuitions.fit import powerlaw as pl
 
     the_form = pl.get_form(form)
-    source = Path(table) if isinstance(table, (str, Path)) else table
-    pts = exp.read_table(source, the_form, exp.Columns(params_col, tokens_col, loss_col, flops_col), exclude_col,
+    pts = exp.read_table(table, the_form, exp.Columns(params_col, tokens_col, loss_col, flops_col), exclude_col,
                          kinds=tuple(kinds) if kinds else None)
     req = exp.ScalingRequest(the_form.name, holdout, holdout_by, tuple(budgets),
                              pl.FitOptions(delta=delta, refine=refine, bootstrap=bootstrap, seed=seed))

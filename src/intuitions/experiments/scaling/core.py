@@ -121,12 +121,14 @@ def needed(form: pl.Form, flops_given: bool) -> set[str]:
     return need | {"loss"}
 
 
-def read_table(path: Path | pd.DataFrame, form: pl.Form, cols: Columns = Columns(), exclude_col: str | None = None,
-               drop_untrained: bool = False, kinds: tuple[str, ...] | None = None) -> Points:
+def read_table(path: str | Path | pd.DataFrame, form: pl.Form, cols: Columns = Columns(),
+               exclude_col: str | None = None, drop_untrained: bool = False,
+               kinds: tuple[str, ...] | None = None) -> Points:
     """Validated points from a CSV/Parquet file or a DataFrame (the Python API).
     `drop_untrained` drops rows with zero tokens (a ladder's step 0); `kinds` keeps only
     rows whose `kind` column is one of them (a ladder's final/branch)."""
-    if isinstance(path, Path):
+    if isinstance(path, (str, Path)):
+        path = Path(path)
         df, where, source = _load_frame(path), path.name, str(path)
     else:
         df, where, source = path, "the table", "DataFrame"
