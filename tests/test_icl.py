@@ -25,6 +25,7 @@ class WordStub:
 
     name = "stub"
     fingerprint = "stub"
+    n_params = None
 
     def __init__(self, table: dict[str, float], default: float = -5.0):
         self.table, self.default = table, default
@@ -54,7 +55,7 @@ class WordStub:
             out.append(TokenScores(np.asarray(s, np.int64), lp))
         return out
 
-    def generate(self, prompts, max_new_tokens):
+    def generate(self, prompts, max_new_tokens, stop=()):
         return [""] * len(prompts)
 
 
@@ -346,7 +347,7 @@ def test_shared_stems_give_the_same_scores(tiny_model_dir, budget):
 
 def test_icl_with_prefix_reuse_matches_plain_scoring(tiny_scorer):
     class Plain:  # the same model without score_suffixes
-        name, fingerprint = tiny_scorer.name, tiny_scorer.fingerprint
+        name, fingerprint, n_params = tiny_scorer.name, tiny_scorer.fingerprint, tiny_scorer.n_params
         encode, score, generate = tiny_scorer.encode, tiny_scorer.score, tiny_scorer.generate
 
     data, design = icl.load_data("sentiment"), icl.Design((0, 1), (0, 100), (0,), 3)

@@ -147,6 +147,7 @@ class FixedScorer:
 
     name = "stub"
     fingerprint = "stub"
+    n_params = None
 
     def __init__(self, suite, total_of_position):
         self.table = {}
@@ -175,7 +176,7 @@ class FixedScorer:
             out.append(TokenScores(np.asarray(s), lp))
         return out
 
-    def generate(self, prompts, max_new_tokens):
+    def generate(self, prompts, max_new_tokens, stop=()):
         raise NotImplementedError
 
 

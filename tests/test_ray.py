@@ -104,5 +104,8 @@ def test_ray_trains_a_smoke_ladder_and_scores_it(ray_local, tmp_path, monkeypatc
             np.testing.assert_allclose(g.logprobs, w.logprobs, atol=1e-5)
         assert cached.computed == len(ids)
         assert len(sc.generate(["Q: 1 + 1 = ?"], 3)) == 1
+        single = zoo.load(specs[1], cache=False)  # the Scorer contract holds across the actors
+        assert cached.n_params == sc.n_params == single.n_params is not None
+        assert sc.generate(["Q: 1 + 1 = ?"], 6, stop=[" "]) == single.generate(["Q: 1 + 1 = ?"], 6, stop=[" "])
     finally:
         sc.close()

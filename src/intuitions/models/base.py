@@ -49,14 +49,34 @@ class Encoding:
 
 @runtime_checkable
 class Scorer(Protocol):
+    """What every backend offers, and all an experiment may ask of a model.
+
+    `n_params` is the model's total parameter count, embeddings included and tied weights
+    counted once: what HF's `model.num_parameters()` returns. `None` where the backend cannot
+    tell (a remote server).
+
+    `generate` is greedy. A row ends at EOS, after `max_new_tokens`, or once its new text
+    contains one of the `stop` strings; the text is returned up to and including the first
+    stop string (`cut_at_stop`). A backend that cannot stop natively generates on and cuts
+    the text itself, so every backend returns the same text for the same model."""
+
     name: str
     fingerprint: str  # weights/revision + dtype + tokenizer + BOS policy + window
+
+    @property
+    def n_params(self) -> int | None: ...
 
     def encode(self, texts: Sequence[str], add_prefix: bool = True) -> list[Encoding]: ...
 
     def score(self, seqs: Sequence[Sequence[int]]) -> list[TokenScores]: ...
 
-    def generate(self, prompts: Sequence[str], max_new_tokens: int) -> list[str]: ...
+    def generate(self, prompts: Sequence[str], max_new_tokens: int, stop: Sequence[str] = ()) -> list[str]: ...
+
+
+def cut_at_stop(text: str, stop: Sequence[str]) -> str:
+    """`text` up to and including the earliest-ending stop string it contains (all of it if none)."""
+    ends = [text.index(s) + len(s) for s in stop if s in text]
+    return text[: min(ends)] if ends else text
 
 
 def tokenize(scorer: Scorer, texts: Sequence[str], add_prefix: bool = True) -> list[list[int]]:

@@ -157,8 +157,12 @@ class CachedScorer:
     def encode(self, texts: Sequence[str], add_prefix: bool = True) -> list[Encoding]:
         return self.inner.encode(texts, add_prefix=add_prefix)
 
-    def generate(self, prompts: Sequence[str], max_new_tokens: int, **kw) -> list[str]:
-        return self.inner.generate(prompts, max_new_tokens, **kw)  # kw: backend extras (stop)
+    @property
+    def n_params(self) -> int | None:
+        return self.inner.n_params
+
+    def generate(self, prompts: Sequence[str], max_new_tokens: int, stop: Sequence[str] = ()) -> list[str]:
+        return self.inner.generate(prompts, max_new_tokens, stop=stop)
 
     def __getattr__(self, item):  # backend extras (model, tokenizer, ...)
         if item == "score_suffixes" and hasattr(self.inner, "score_suffixes"):

@@ -35,7 +35,7 @@ from safetensors import SafetensorError
 from intuitions.errors import ModelNotFound, UnreadableModel, UnsafeModel, UserError
 from intuitions.models import files, hub
 from intuitions.models.allocator import keep_freed_memory
-from intuitions.models.base import Encoding, TokenScores
+from intuitions.models.base import Encoding, TokenScores, cut_at_stop
 from intuitions.models.tokenizer import LocalTokenizer, tokenizer_digest
 
 HEAD_CHUNK = 1024  # positions per LM-head pass
@@ -78,6 +78,7 @@ class HFScorer:
         self.tokenizer = tokenizer
         self.name = name
         self.options = options
+        self.n_params: int | None = int(model.num_parameters())  # the Scorer contract's count
         if options.threads:
             torch.set_num_threads(options.threads)
         if _device(model).type == "cpu":
@@ -503,7 +504,7 @@ class HFScorer:
             ids, attention_mask=mask, max_new_tokens=max_new_tokens, do_sample=False,
             pad_token_id=pad, stopping_criteria=StoppingCriteriaList([Stop()]) if stop else None,
         )
-        return [_cut(text, stop) for text in tok.batch_decode(gen[:, T:], skip_special_tokens=True)]
+        return [cut_at_stop(text, stop) for text in tok.batch_decode(gen[:, T:], skip_special_tokens=True)]
 
 
 def shared_stems(prefixes: Sequence[tuple[int, ...]], min_len: int = 8) -> dict[tuple[int, ...], tuple[int, ...]]:
@@ -556,8 +557,3 @@ def _device(model) -> torch.device:
         return next(model.parameters()).device
     except StopIteration:
         return torch.device("cpu")
-
-
-def _cut(text: str, stop: Sequence[str]) -> str:
-    ends = [text.index(s) + len(s) for s in stop if s in text]
-    return text[: min(ends)] if ends else text

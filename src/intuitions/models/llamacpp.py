@@ -25,7 +25,7 @@ import numpy as np
 
 from intuitions import paths
 from intuitions.errors import ModelNotFound, UserError
-from intuitions.models.base import Encoding, TokenScores
+from intuitions.models.base import Encoding, TokenScores, cut_at_stop
 from intuitions.models.specs import spec_options
 from intuitions.models.tokenizer import LocalTokenizer
 from intuitions.models.windows import windows
@@ -101,6 +101,7 @@ class LlamaCppScorer:
             "backend": "llamacpp", "weights": paths.file_digest(spec.path)[:16], "tokenizer": tokenizer.digest,
             "prefix": tokenizer.prefix_id, "window": self.window, "stride": self.stride,
         }, sort_keys=True).encode()).hexdigest()[:24]
+        self.n_params = _n_params(self.llm)
 
     def encode(self, texts: Sequence[str], add_prefix: bool = True) -> list[Encoding]:
         return self.tok.encode(texts, add_prefix=add_prefix)
@@ -149,9 +150,15 @@ class LlamaCppScorer:
                 if any(s in text for s in stop):
                     break
                 self.llm.eval([nxt])
-            cut = min([text.index(s) + len(s) for s in stop if s in text], default=len(text))
-            outs.append(text[:cut])
+            outs.append(cut_at_stop(text, stop))
         return outs
+
+
+def _n_params(llm) -> int | None:
+    """llama.cpp's count of the elements of every weight tensor: `num_parameters()` of the
+    HF model the GGUF came from (a tied output matrix is one tensor, counted once)."""
+    count = getattr(getattr(llm, "_model", None), "n_params", None)
+    return None if count is None else int(count())
 
 
 def load(rest: str, options) -> LlamaCppScorer:

@@ -41,7 +41,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from intuitions.errors import ServerError, UserError
-from intuitions.models.base import Encoding, TokenScores
+from intuitions.models.base import Encoding, TokenScores, cut_at_stop
 from intuitions.models.specs import spec_options
 from intuitions.models.tokenizer import LocalTokenizer
 from intuitions.models.windows import Window, windows
@@ -234,6 +234,7 @@ class OpenAIScorer:
             "prefix": tokenizer.prefix_id, "window": self.window, "stride": self.stride,
         }, sort_keys=True).encode()).hexdigest()[:24]
         self.mode: str | None = None  # negotiated on the first score()
+        self.n_params: int | None = None  # the OpenAI API does not say
         self.ask_ids = True  # ask for token ids in the echo (vLLM); dropped if refused
 
     # -- construction helpers --------------------------------------------------------------
@@ -290,11 +291,13 @@ class OpenAIScorer:
                 out[si][w.first_new : w.end] = lp[w.first_new - w.start :]
         return [TokenScores(np.asarray(s, np.int64), lp) for s, lp in zip(seqs, out)]
 
-    def generate(self, prompts: Sequence[str], max_new_tokens: int) -> list[str]:
+    def generate(self, prompts: Sequence[str], max_new_tokens: int, stop: Sequence[str] = ()) -> list[str]:
+        # Stop strings are applied here, not sent: the API's `stop` drops the stop string from
+        # the text and servers differ on keeping it, while the Scorer contract keeps it.
         def one(p: str) -> str:
             body = {"model": self.spec.model, "prompt": p, "max_tokens": max_new_tokens, "temperature": 0}
             try:
-                return self.http.request("/completions", body)["choices"][0]["text"]
+                return cut_at_stop(self.http.request("/completions", body)["choices"][0]["text"], stop)
             except (Rejected, Unreachable, KeyError, IndexError, TypeError) as e:
                 raise self._fail("failed to generate", e) from None
 

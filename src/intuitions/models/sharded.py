@@ -43,8 +43,8 @@ class _ScorerActor:
         torch.set_num_threads(max(1, threads))
         self.scorer = zoo.load(spec, HFOptions(**options), cache=False)
 
-    def identity(self) -> tuple[str, str]:
-        return self.scorer.name, self.scorer.fingerprint
+    def identity(self) -> tuple[str, str, int | None]:
+        return self.scorer.name, self.scorer.fingerprint, self.scorer.n_params
 
     def encode(self, texts: list[str], add_prefix: bool) -> list[Encoding]:
         return self.scorer.encode(texts, add_prefix=add_prefix)
@@ -52,8 +52,8 @@ class _ScorerActor:
     def score(self, seqs: list[list[int]]) -> list[TokenScores]:
         return self.scorer.score(seqs)
 
-    def generate(self, prompts: list[str], max_new_tokens: int) -> list[str]:
-        return self.scorer.generate(prompts, max_new_tokens)
+    def generate(self, prompts: list[str], max_new_tokens: int, stop: tuple[str, ...] = ()) -> list[str]:
+        return self.scorer.generate(prompts, max_new_tokens, stop=stop)
 
 
 def shards(lengths: Sequence[int], n: int) -> list[list[int]]:
@@ -103,7 +103,7 @@ class ShardedScorer:
         idents = ray.get([a.identity.remote() for a in self.actors])
         if len(set(idents)) != 1:
             raise UserError(f"the replicas of {spec!r} loaded different models: {sorted(set(idents))}")
-        self.name, self.fingerprint = idents[0]
+        self.name, self.fingerprint, self.n_params = idents[0]
 
     def encode(self, texts: Sequence[str], add_prefix: bool = True) -> list[Encoding]:
         return self._ray.get(self.actors[0].encode.remote(list(texts), add_prefix))
@@ -118,10 +118,11 @@ class ShardedScorer:
                 out[i] = s
         return out  # type: ignore[return-value]
 
-    def generate(self, prompts: Sequence[str], max_new_tokens: int) -> list[str]:
-        prompts = list(prompts)
+    def generate(self, prompts: Sequence[str], max_new_tokens: int, stop: Sequence[str] = ()) -> list[str]:
+        prompts, stop = list(prompts), tuple(stop)
         parts = shards([len(p) for p in prompts], len(self.actors))
-        refs = [a.generate.remote([prompts[i] for i in part], max_new_tokens) for a, part in zip(self.actors, parts)]
+        refs = [a.generate.remote([prompts[i] for i in part], max_new_tokens, stop)
+                for a, part in zip(self.actors, parts)]
         out = [""] * len(prompts)
         for part, res in zip(parts, self._ray.get(refs)):
             for i, s in zip(part, res):
@@ -183,4 +184,4 @@ def score_many(specs: Sequence[str], seqs: Sequence[Sequence[int]] | None = None
     finally:
         for a in actors:
             ray.kill(a)
-    return [ModelScores(spec, name, fp, res) for spec, (name, fp), res in zip(specs, idents, results)]
+    return [ModelScores(spec, name, fp, res) for spec, (name, fp, _), res in zip(specs, idents, results)]

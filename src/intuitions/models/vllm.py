@@ -118,6 +118,7 @@ class VLLMScorer:
             "revision": spec.revision, "dtype": spec.dtype, "tokenizer": tokenizer.digest,
             "prefix": tokenizer.prefix_id, "window": self.window, "stride": self.stride,
         }, sort_keys=True).encode()).hexdigest()[:24]
+        self.n_params: int | None = None  # vLLM does not report it (its workers hold the weights)
 
     def close(self) -> None:
         """Stop vLLM's engine and its workers. Left to interpreter teardown, vLLM's CPU

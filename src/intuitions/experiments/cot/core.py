@@ -18,7 +18,6 @@ from mere length.
 
 from __future__ import annotations
 
-import inspect
 import re
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence
@@ -109,15 +108,8 @@ class CotResult:
 
 # -- running ----------------------------------------------------------------------------------
 def _generate(scorer: Scorer, prompts: list[str], max_new_tokens: int, stop: tuple[str, ...]) -> list[str]:
-    """Backends that take stop strings stop early (much cheaper); the rest are cut here."""
-    inner = scorer
-    while hasattr(inner, "inner"):
-        inner = inner.inner
-    takes_stop = "stop" in inspect.signature(inner.generate).parameters
-    texts = (scorer.generate(prompts, max_new_tokens, stop=stop) if takes_stop
-             else scorer.generate(prompts, max_new_tokens)) if prompts else []
-    cut = lambda t: min([t.index(s) + len(s) for s in stop if s in t], default=len(t))
-    return [t[: cut(t)] for t in texts]
+    """Greedy texts, each up to and including its first stop string (the Scorer contract)."""
+    return scorer.generate(prompts, max_new_tokens, stop=stop) if prompts else []
 
 
 def run_model(scorer: Scorer, items: Sequence[Worked], demos: Sequence[Worked], fmt: PromptFormat,
@@ -162,7 +154,7 @@ def run_model(scorer: Scorer, items: Sequence[Worked], demos: Sequence[Worked], 
     progress("where the information is")
     dens = density_view(scorer, _spread(items, cfg.density_n), demos, fmt) if cfg.density_n else None
     cells, contrasts = summarize(records)
-    return ModelRun(scorer.name, scorer.fingerprint, kind, _n_params(scorer), fmt.name,
+    return ModelRun(scorer.name, scorer.fingerprint, kind, scorer.n_params, fmt.name,
                     [_solved(d, fmt, fmt.header + d.rationale) for d in demos], cells, contrasts, dens, records)
 
 
@@ -208,11 +200,6 @@ def _choose(scorer: Scorer, ctxs: list[str], items: Sequence[Worked]) -> list[bo
         out.append(int(np.argmax(lp[at : at + len(w.options)])) == w.correct)
         at += len(w.options)
     return out
-
-
-def _n_params(scorer: Scorer) -> int | None:
-    model = getattr(scorer, "model", None)
-    return int(sum(p.numel() for p in model.parameters())) if model is not None else None
 
 
 # -- where the information is -----------------------------------------------------------------

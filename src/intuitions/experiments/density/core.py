@@ -7,12 +7,15 @@ one character (Korean, emoji), so every unit maps back to real characters."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Sequence
+from dataclasses import asdict, dataclass, fields
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
 from intuitions.models.base import Scorer, TokenScores, score_texts
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 LN2 = math.log(2)
 
@@ -74,6 +77,12 @@ class DensityResult:
     texts: list[TextDensity]
     rows: list[TokenRow]
     overall: Summary
+
+    def to_frame(self) -> pd.DataFrame:
+        """The long table, one row per token: the columns `intuitions density --out t.csv` writes."""
+        import pandas as pd
+
+        return pd.DataFrame([asdict(r) for r in self.rows], columns=[f.name for f in fields(TokenRow)])
 
 
 def units(text: str, s: TokenScores) -> list[Unit]:

@@ -93,6 +93,12 @@ def load(spec: TableSpec) -> Loaded:
     return _load_table(_read_frame(path), spec, str(path))
 
 
+def load_frame(df: pd.DataFrame, spec: TableSpec, source: str = "DataFrame") -> Loaded:
+    """A table already in memory (the Python API), read as `load` reads a file; `spec.path`
+    is not used."""
+    return _load_table(df, spec, source)
+
+
 def ladder_path(preset: str) -> Path:
     from intuitions import paths
 

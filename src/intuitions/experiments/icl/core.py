@@ -312,12 +312,7 @@ def run_model(scorer: Scorer, data: LabelledSet, design: Design, run_seed: int,
               words: Sequence[str] = UNRELATED_WORDS, progress=None) -> ModelResult:
     prompts = build_prompts(data, design, run_seed, words)
     scores = score_prompts(scorer, prompts, design.template, progress=progress)
-    return aggregate(scorer.name, scorer.fingerprint, n_params(scorer), data, design, prompts, scores)
-
-
-def n_params(scorer) -> int | None:
-    model = getattr(scorer, "model", None)
-    return int(model.num_parameters()) if hasattr(model, "num_parameters") else None
+    return aggregate(scorer.name, scorer.fingerprint, scorer.n_params, data, design, prompts, scores)
 
 
 # -- verdicts (pure, from the saved result) ----------------------------------------------------
@@ -401,7 +396,7 @@ def run_jobs(jobs: Sequence[ModelJob], design: Design, run_seed: int, load: Call
             total = len({c for p in prompts for c in (p.context, p.cf_context)})
             task = bar.add_task(f"icl {job.spec}", total=total)
             scores = score_prompts(scorer, prompts, d.template, progress=lambda k, t=task: bar.advance(t, k))
-            models.append(aggregate(scorer.name, scorer.fingerprint, n_params(scorer), job.data, d, prompts, scores))
+            models.append(aggregate(scorer.name, scorer.fingerprint, scorer.n_params, job.data, d, prompts, scores))
             bar.remove_task(task)
             del scorer
     return IclResult(list(design.k_sweep), design.k_main, list(design.flips), list(design.seeds),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,6 +18,9 @@ from intuitions import paths
 from intuitions.errors import BadData, UserError
 from intuitions.fit import powerlaw as pl
 from intuitions.verdict import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED, Verdict
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 INTUITIONS = (4,)
 
@@ -117,12 +121,17 @@ def needed(form: pl.Form, flops_given: bool) -> set[str]:
     return need | {"loss"}
 
 
-def read_table(path: Path, form: pl.Form, cols: Columns = Columns(), exclude_col: str | None = None,
-               drop_untrained: bool = False, kinds: tuple[str, ...] | None = None) -> Points:
-    """Validated points. `drop_untrained` drops rows with zero tokens (a ladder's step 0);
-    `kinds` keeps only rows whose `kind` column is one of them (a ladder's final/branch)."""
-    df = _load_frame(path)
-    where = path.name
+def read_table(path: str | Path | pd.DataFrame, form: pl.Form, cols: Columns = Columns(),
+               exclude_col: str | None = None, drop_untrained: bool = False,
+               kinds: tuple[str, ...] | None = None) -> Points:
+    """Validated points from a CSV/Parquet file or a DataFrame (the Python API).
+    `drop_untrained` drops rows with zero tokens (a ladder's step 0); `kinds` keeps only
+    rows whose `kind` column is one of them (a ladder's final/branch)."""
+    if isinstance(path, (str, Path)):
+        path = Path(path)
+        df, where, source = _load_frame(path), path.name, str(path)
+    else:
+        df, where, source = path, "the table", "DataFrame"
     if exclude_col is not None:
         if exclude_col not in df.columns:
             raise BadData(f"{where} has no column {exclude_col!r} to exclude rows by")
@@ -159,7 +168,7 @@ def read_table(path: Path, form: pl.Form, cols: Columns = Columns(), exclude_col
         raise BadData(f"{where}: rows {rows[0]} and {rows[1]} are duplicates (same {', '.join(used)})")
     compute = vals["flops"] if flops_col else 6.0 * vals["params"] * vals["tokens"]
     member = tuple(df["member"].astype(str)) if "member" in df.columns else None
-    return Points(str(path), vals["params"], vals["tokens"], compute, vals["loss"], member,
+    return Points(source, vals["params"], vals["tokens"], compute, vals["loss"], member,
                   {q: c for q, c in names.items() if c is not None})
 
 
