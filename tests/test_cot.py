@@ -159,12 +159,15 @@ def test_contexts_keep_each_condition_in_its_own_format():
     ctx = cot.contexts(w, demos, cot.REAL, lambda x: " . .\n")
     assert ctx["direct"].endswith(w.question + "Answer:")
     assert ctx["given"].endswith(w.question + cot.REAL.header + w.rationale + "Answer:")
+    # leak-free: every intermediate result, but not the final one the answer would copy
+    assert ctx["partial"].endswith(w.question + cot.REAL.header + cot.without_result(w) + "Answer:")
+    assert cot.without_result(w).rstrip().endswith("=") and str(w.answer) not in cot.without_result(w).split("\n")[-2]
     assert ctx["filler"].endswith(w.question + " . .\nAnswer:")
     assert ctx["cot"].endswith(w.question + cot.REAL.header)
     assert ctx["mc_given"].endswith(w.mc_question + cot.REAL.header + w.rationale + "Answer:")
     for c, text in ctx.items():
         assert text.count("Question:") == 3
-        assert text.count(cot.REAL.header) == (3 if c in ("given", "cot", "mc_given") else 0)
+        assert text.count(cot.REAL.header) == (3 if c in ("given", "partial", "cot", "mc_given") else 0)
     assert "step by step" not in ctx["filler"]
     assert w.question not in "".join(d.question for d in demos)
 
@@ -247,29 +250,32 @@ def test_generation_is_batched_like_one_at_a_time(scorer):
 
 
 # -- verdicts -------------------------------------------------------------------------------------
+def _items(cot_right: int, direct_right: int, n: int = 100, steps: int = 2, direct_from: int = 0) -> list[dict]:
+    """n problems: the first cot_right solved with a chain of thought, direct_right of them directly
+    (from index direct_from on, so the two can disagree both ways)."""
+    return [{"steps": steps, "correct": {"cot": i < cot_right, "direct": direct_from <= i < direct_from + direct_right,
+                                         "partial": False, "filler": False}} for i in range(n)]
+
+
 def _saved(*runs):
-    return {"result": {"runs": [
-        {"model": m, "kind": kind, "n_params": n, "contrasts": [
-            {"metric": "surprisal", "condition": "given-direct", "steps": None,
-             "estimate": {"value": gd[0], "ci_low": gd[1], "ci_high": gd[2], "n": 40}},
-            {"metric": "surprisal", "condition": "given-filler", "steps": None,
-             "estimate": {"value": gf[0], "ci_low": gf[1], "ci_high": gf[2], "n": 40}},
-        ]} for m, kind, n, gd, gf in runs]}}
+    return {"result": {"runs": [{"model": m, "kind": kind, "n_params": n, "items": items}
+                                for m, kind, n, items in runs]}}
 
 
-def test_verdict_rule():
-    good, bad, unsure = (-2.0, -3.0, -1.0), (1.0, 0.5, 1.5), (-0.2, -0.6, 0.3)
-    v = cot.verdicts(_saved(("smol", "real", 1, good, good)))[0]
-    assert v.intuition == 3 and v.label == SUPPORTED and "smol" in v.evidence
-    assert cot.verdicts(_saved(("smol", "real", 1, good, unsure)))[0].label == INCONCLUSIVE
-    assert cot.verdicts(_saved(("smol", "real", 1, good, bad)))[0].label == NOT_SUPPORTED
-    # Only the largest ladder member counts, with every real model.
-    ladder = [("family:q/a", "ladder", 10, bad, bad), ("family:q/b", "ladder", 100, good, good)]
-    assert cot.verdicts(_saved(*ladder))[0].label == SUPPORTED
-    assert cot.verdicts(_saved(*ladder, ("smol", "real", 1, unsure, good)))[0].label == INCONCLUSIVE
-    assert cot.verdicts({"result": {"runs": []}})[0].label == INCONCLUSIVE
-    missing = {"result": {"runs": [{"model": "m", "kind": "real", "n_params": 1, "contrasts": []}]}}
-    assert cot.verdicts(missing)[0].label == INCONCLUSIVE
+def test_verdict_rule_decides_on_generated_chains_of_thought():
+    good, flat, unsure = _items(60, 20), _items(20, 20), _items(30, 25, direct_from=10)
+    v = cot.verdicts(_saved(("smol", "real", 1, good)))
+    assert [(x.source, x.label) for x in v] == [("real", SUPPORTED)] and "smol" in v[0].evidence
+    assert v[0].rule_id == "cot.generated_vs_direct"
+    assert cot.verdicts(_saved(("smol", "real", 1, flat)))[0].label == NOT_SUPPORTED
+    assert cot.verdicts(_saved(("smol", "real", 1, unsure)))[0].label == INCONCLUSIVE
+    # one-step problems do not count: a gain there is no evidence for multi-step thinking
+    assert cot.verdicts(_saved(("smol", "real", 1, _items(60, 20, steps=1))))[0].label == INCONCLUSIVE
+    # per source: only the largest ladder member speaks for the ladder, real models for themselves
+    ladder = [("family:q/a", "ladder", 10, flat), ("family:q/b", "ladder", 100, good)]
+    v = cot.verdicts(_saved(*ladder, ("smol", "real", 1, flat)))
+    assert [(x.source, x.label) for x in v] == [("ladder", SUPPORTED), ("real", NOT_SUPPORTED)]
+    assert cot.verdicts({"result": {"runs": []}}) == []
 
 
 # -- the main job and the command line ------------------------------------------------------------
@@ -290,7 +296,7 @@ def test_report_step_on_a_ladder_writes_results_figures_and_a_verdict(tmp_path, 
     assert {p.name for p in ctx.out.glob("*.png")} >= {"surprisal_by_condition.png", "accuracy_vs_steps.png",
                                                      "ladder_by_size.png", "density_roles.png"}
     v = cot.verdicts(saved)
-    assert len(v) == 1 and v[0].intuition == 3 and "family:t/s2" in v[0].evidence
+    assert len(v) == 1 and v[0].intuition == 3 and v[0].source == "ladder" and "family:t/s2" in v[0].evidence
 
 
 def _cli(*args):

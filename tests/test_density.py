@@ -76,3 +76,47 @@ def test_smollm2_example_contrast(smollm2_scorer):
     res = density.run(smollm2_scorer, list(density.EXAMPLE_PAIR))
     predictable, unpredictable = res.texts
     assert predictable.last_word_nats < unpredictable.last_word_nats
+
+
+# -- the run step and its verdict -------------------------------------------------------------
+def _density_saved(*subjects):
+    return {"result": {"subjects": [
+        {"model": m, "fingerprint": "f", "source": src, "n_params": 1, "n_texts": 30,
+         "top10_share": {"value": v, "ci_low": lo, "ci_high": hi, "n": 30}, "shares": [], "blanks": []}
+        for m, src, (v, lo, hi) in subjects]}}
+
+
+def test_density_verdict_is_per_source_against_an_even_spread():
+    from intuitions.experiments import density as d
+    from intuitions.verdict import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED
+
+    uneven, even, unsure = (0.3, 0.28, 0.32), (0.11, 0.105, 0.115), (0.16, 0.12, 0.2)
+    v = d.verdicts(_density_saved(("L3", "ladder", uneven), ("smol", "real", uneven)))
+    assert [(x.source, x.label) for x in v] == [("ladder", SUPPORTED), ("real", SUPPORTED)]
+    assert d.verdicts(_density_saved(("smol", "real", even)))[0].label == NOT_SUPPORTED
+    assert d.verdicts(_density_saved(("smol", "real", unsure)))[0].label == INCONCLUSIVE
+    assert d.verdicts(_density_saved(("a", "real", uneven), ("b", "real", even)))[0].label == NOT_SUPPORTED
+    assert all(x.rule_id in d.RULES for x in v)
+
+
+def test_density_step_on_a_tiny_ladder_and_model_writes_shares_blanks_and_verdicts(tmp_path):
+    import json
+
+    from intuitions import paths
+    from intuitions.experiments import density as d
+    from intuitions.experiments.contract import StepContext
+    from intuitions.testing import make_tiny_model
+
+    for i, name in enumerate(["s1", "s2"]):
+        make_tiny_model(paths.family_root() / "tq" / name, width=16 * (i + 1), ctx=256, seed=i)
+    real = make_tiny_model(tmp_path / "real", width=16, ctx=256, seed=5)
+    ctx = StepContext(tmp_path / "step", "smoke", "family:tq", (str(real),), options={"texts": 4})
+    d.report_step(ctx)
+    saved = json.loads((ctx.out / "result.json").read_text())
+    subjects = saved["result"]["subjects"]
+    assert [s["source"] for s in subjects] == ["ladder", "real"] and subjects[0]["model"] == "family:tq/s2"
+    assert all(s["n_texts"] == 4 and 0.1 <= s["top10_share"]["value"] <= 1 for s in subjects)
+    assert [b["kind"] for b in subjects[1]["blanks"]] == ["predictable", "unguessable"]
+    assert {v["source"] for v in saved["verdicts"]} == {"ladder", "real"}
+    assert (ctx.out / "i3_density_top10.png").is_file()
+    assert d.key_tables(saved)[1]["rows"][0][1] == "predictable"

@@ -34,7 +34,7 @@ def _cli(argv: list[str], capsys) -> tuple[int, str, str]:
 def test_defaults_resolve_for_every_preset(preset):
     p = config.plan(config.resolve(preset), {"smollm2-135m", "gemma3-270m"})
     assert p.preset == preset and p.ladder == preset
-    assert [e.name for e in p.experiments] == ["multitask", "icl", "cot", "scaling", "emergence"]
+    assert [e.name for e in p.experiments] == ["multitask", "icl", "cot", "density", "scaling", "emergence"]
     covered = {k for e in p.experiments for k in e.intuitions}
     assert covered == {1, 2, 3, 4, 5, 6}
     assert p.n >= 1 and p.seeds >= 1
@@ -306,7 +306,7 @@ def test_smoke_run_end_to_end(tmp_path):
     assert i18n.UI["ko"]["untranslated"] not in ko
     r2 = subprocess.run([sys.executable, "-m", "intuitions.cli", "run", "--preset", "smoke", "--out", str(out),
                          "--no-progress"], env=env, capture_output=True, text=True, timeout=300)
-    assert r2.returncode == 0 and "6 steps (6 cached)" in r2.stderr
+    assert r2.returncode == 0 and "7 steps (7 cached)" in r2.stderr
     print(f"smoke run: {wall:.1f} s cold")
 
 

@@ -73,7 +73,7 @@ def cot(
         config = {"model": model, "family": family, "steps": list(cfg.steps), "n": n, "gen_n": gen_n, "seed": seed,
                   "max_new_tokens": max_new_tokens, "shots": shots, "max_operand": max_operand,
                   "max_value": max_value, "density_n": density_n, "dtype": dtype}
-        save(out, "cot", config, res, exp.fingerprints(res), draw)
+        save(out, "cot", config, res, exp.fingerprints(res), draw, exp.verdicts)
         console().print(f"wrote {out / 'result.json'} and figures")
 
 

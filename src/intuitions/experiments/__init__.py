@@ -33,7 +33,7 @@ REGISTRY: dict[str, Entry] = {e.name: e for e in (
     Entry("multitask", (1,), True),
     Entry("icl", (2, 6), True),
     Entry("cot", (3,), True),
-    Entry("density", (3,), False),
+    Entry("density", (3,), True),
     Entry("scaling", (4,), True),
     Entry("emergence", (5,), True),
 )}

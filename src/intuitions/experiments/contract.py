@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from intuitions.errors import UserError
-from intuitions.results import ResultSchemaError, from_jsonable, read_result, write_result
+from intuitions.results import ResultSchemaError, from_jsonable, read_result, to_jsonable, write_result
+from intuitions.verdict import Verdict
 
 
 @dataclass(frozen=True)
@@ -46,11 +47,20 @@ class BadResult(UserError):
 
 
 def save(out: Path, experiment: str, config: dict, result: Any, fingerprints: dict[str, str] | None,
-         figures: Callable[[dict, Path], list[Path]]) -> list[Path]:
+         draw: Callable[[dict, Path], list[Path]],
+         verdicts: Callable[[dict], list[Verdict]] | None = None) -> list[Path]:
     """Write result.json, then draw the figures from what was written (the same path a
-    re-render takes, so a figure never shows a number the file does not hold)."""
-    write_result(out, experiment, config, result, fingerprints)
-    return figures(read_result(out), out)
+    re-render takes, so a figure never shows a number the file does not hold). With
+    `verdicts`, the verdicts computed from the saved result go in too (top-level key
+    "verdicts"), so a standalone command's result is as auditable as the run's."""
+    path = write_result(out, experiment, config, result, fingerprints)
+    saved = read_result(out)
+    if verdicts is not None:
+        saved["verdicts"] = [to_jsonable(v) for v in verdicts(saved)]
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(saved, indent=1, ensure_ascii=False))
+        tmp.replace(path)
+    return draw(saved, out)
 
 
 def load(out: Path, experiment: str, result_type: type | None) -> dict:

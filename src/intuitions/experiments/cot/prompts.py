@@ -106,11 +106,22 @@ def contexts(w: Worked, demos: Sequence[Worked], fmt: PromptFormat, filler: Call
     return {
         "direct": pre(lambda d: "") + w.question + fmt.marker,
         "given": pre(worked) + w.question + worked(w) + fmt.marker,
+        "partial": pre(worked) + w.question + fmt.header + without_result(w) + fmt.marker,
         "filler": pre(filler) + w.question + filler(w) + fmt.marker,
         "cot": pre(worked) + w.question + fmt.header,
         "mc_direct": pre(lambda d: "", True) + w.mc_question + fmt.marker,
         "mc_given": pre(worked, True) + w.mc_question + worked(w) + fmt.marker,
     }
+
+
+def without_result(w: Worked) -> str:
+    """The worked solution with its final result removed ("6 + 9 = 15\n15 + 6 =\n"): every
+    intermediate result is given, the last step is still the model's to compute, so the
+    answer cannot be copied from the context (the full solution ends by stating it)."""
+    body = w.rationale.rstrip("\n")
+    if not body.endswith(str(w.answer)):
+        raise ValueError(f"a worked solution that does not end in its answer: {w.rationale!r}")
+    return body[: len(body) - len(str(w.answer))].rstrip() + "\n"
 
 
 def filler_text(scorer: Scorer, n_tokens: int, unit: str = FILLER_UNIT) -> str:

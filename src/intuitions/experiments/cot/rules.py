@@ -1,23 +1,20 @@
-"""The rules behind this experiment's verdicts, keyed by id, in every report language.
-
-A verdict names its rule by id; the code writes the English sentence with its numbers, and
-the report fills the same numbers into the other language's template in order ("§" stands
-for each number). A reworded rule whose template here is not updated fails the tests."""
+"""The rules behind this experiment's verdicts, keyed by id, in every report language
+("§" stands for each number, in order; see intuitions.verdict.translate)."""
 
 RULES: dict[str, dict[str, str]] = {
-    'cot.answer_surprisal': {
+    "cot.generated_vs_direct": {
         "en": (
-            'For each real model and the largest ladder member, pooled over step counts: the paired difference in'
-            ' answer-token surprisal, given worked solution minus direct and given worked solution minus matched-'
-            'length filler (§% t intervals). A model supports the intuition when both intervals lie below § (the '
-            'thought, not the length, makes the answer cheap), and contradicts it when either lies above §. '
-            'Supported if every model supports it; not supported at this scale if any model contradicts it; '
-            'inconclusive otherwise (or when nothing ran).'
+            "Per source (the largest ladder member; each real model): accuracy with the model's own greedy "
+            'chain of thought minus direct accuracy, paired by problem, on problems of § or more steps (§% '
+            'bootstrap interval over problems). Supported when the interval lies above § for every model of '
+            'the source; not supported at this scale when it lies below § for any; inconclusive otherwise. '
+            'The leak-free worked solution (final result removed) and matched-length filler are reported '
+            'beside it as controls.'
         ),
         "ko": (
-            '각 실제 모델과 사다리의 가장 큰 모델에서 단계 수를 합쳐, 답 토큰 놀람도의 짝지은 차이 두 가지를 본다: 풀이를 준 경우 빼기 바로 답한 경우, 그리고 풀이를 준 경우 빼기 '
-            '같은 길이의 채움 토큰을 준 경우(§% t 구간). 두 구간이 모두 § 아래에 있으면 그 모델은 직관을 지지하고(답을 쉽게 만드는 것은 길이가 아니라 생각이다), 어느 하나라도 §'
-            " 위에 있으면 직관에 반한다. 모든 모델이 지지하면 '지지됨', 어느 모델이든 반하면 '이 규모에서는 지지되지 않음', 그 밖에는(또는 아무것도 실행되지 않았으면) '판단 보류'."
+            '출처별로(사다리의 가장 큰 모델, 각 실제 모델) § 단계 이상 문제에서, 모델이 스스로 쓴 탐욕적 사고 사슬 뒤의 정확도에서 바로 답한 정확도를 문제별로 짝지어 뺀다(문제'
+            " 단위 §% 부트스트랩 구간). 그 출처의 모든 모델에서 구간이 § 위에 있으면 '지지됨', 어느 모델이든 § 아래에 있으면 '이 규모에서는 지지되지 않음', 그 밖에는 "
+            "'판단 보류'. 마지막 결과를 지운 풀이(답이 새지 않는 풀이)와 같은 길이의 채움 토큰은 대조군으로 함께 보고한다."
         ),
     },
 }
