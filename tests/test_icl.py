@@ -328,7 +328,8 @@ def test_score_suffixes_equals_concatenated_scoring(tiny_model_dir, budget):
 def test_shared_stems_give_the_same_scores(tiny_model_dir, budget):
     """Prefixes that open alike (a demonstration block with several queries, one prefix the
     opening of another) run their stem once; the sums must not change."""
-    from intuitions.models.hf import HFOptions, HFScorer, shared_stems
+    from intuitions.models.hf import HFOptions, HFScorer
+    from intuitions.models.prefix import shared_stems
 
     scorer = HFScorer.load(str(tiny_model_dir), name="tiny", options=HFOptions(token_budget=budget))
     rng = np.random.default_rng(1)
