@@ -46,10 +46,21 @@ class BadResult(UserError):
 
 
 def save(out: Path, experiment: str, config: dict, result: Any, fingerprints: dict[str, str] | None,
-         figures: Callable[[dict, Path], list[Path]]) -> list[Path]:
+         figures: Callable[[dict, Path], list[Path]],
+         verdicts: Callable[[dict], list] | None = None) -> list[Path]:
     """Write result.json, then draw the figures from what was written (the same path a
-    re-render takes, so a figure never shows a number the file does not hold)."""
-    write_result(out, experiment, config, result, fingerprints)
+    re-render takes, so a figure never shows a number the file does not hold). With
+    `verdicts` (the package's verdicts(saved)), the verdicts computed from the written
+    document are stored in it under top-level "verdicts", so a standalone command's result
+    carries its own verdicts."""
+    path = write_result(out, experiment, config, result, fingerprints)
+    if verdicts is not None:
+        doc = read_result(out)
+        doc["verdicts"] = [{"intuition": v.intuition, "source": v.source, "label": v.label, "rule": v.rule,
+                            "evidence": v.evidence, "rule_id": v.rule_id} for v in verdicts(doc)]
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(doc, indent=1, ensure_ascii=False))
+        tmp.replace(path)
     return figures(read_result(out), out)
 
 
