@@ -443,11 +443,13 @@ def _verdict6(source: str, task: str, models: list[dict]) -> Verdict:
     if not ran:
         return Verdict(6, INCONCLUSIVE, RULE_FLIP, f"{task}: no model was run with 100% flipped labels",
                        "icl.flip_following", source)
-    follows = [_est(m["flip100"]).ci_high < m["chance"] for m in ran]
+    flips = [Estimate(m["flip100"]["value"], m["flip100"]["ci_low"], m["flip100"]["ci_high"], m["flip100"]["n"])
+             for m in ran]
+    follows = [e.ci_high < m["chance"] for e, m in zip(flips, ran)]
     slope = size_slope(ran, _flip)
     evidence = (f"{task}, smallest to largest: "
-                + "; ".join(f"{m['model']} ({_params(m)}): {_fmt(_est(m['flip100']))} vs chance {m['chance']:.2f}"
-                            f"{' (follows)' if f else ''}" for m, f in zip(ran, follows))
+                + "; ".join(f"{m['model']} ({_params(m)}): {_fmt(e)} vs chance {m['chance']:.2f}"
+                            f"{' (follows)' if f else ''}" for m, e, f in zip(ran, flips, follows))
                 + "; slope per decade of parameters " + (_fmt(slope) if slope else "not estimable"))
     if source == "real" and max((m.get("n_params") or 0) for m in ran) < LARGE_PARAMS:
         if not any(follows):
