@@ -461,8 +461,9 @@ RULE_EXCESS = (
     "training steps, each task's learned share = 1 - last excess / first excess, with a 95% CI (documents "
     "resampled, paired). Supported when the shares differ across tasks beyond their intervals on at least "
     "one axis: the heterogeneity statistic Q (squared distances of the shares from their inverse-variance "
-    "mean, each over its variance from the CI width), divided by tasks - 1, exceeds the F quantile with tasks - 1 "
-    f"and documents per task - 1 degrees of freedom at {ALPHA} divided by the number of axes. Not supported at "
+    "mean, each over its variance from the CI width times m / (m - 1), m documents per task), divided by tasks - 1, "
+    "exceeds the F quantile with tasks - 1 "
+    f"and m - 1 degrees of freedom at {ALPHA} divided by the number of axes. Not supported at "
     "this scale when no axis rejects; "
     "inconclusive when there is no ladder of at least two members, no known floor, or the per-task "
     f"contributions do not add up to the overall loss within {IDENTITY_TOL:g} nats (a check, not the claim)."
@@ -532,7 +533,8 @@ def _verdict_ladder(res: dict) -> Verdict:
     rows = {a: [r for r in res.get("learning") or [] if r["axis"] == a and r.get("learned_share")
                 and _se(r["learned_share"]) is not None] for a in axes}
     docs = int(largest.get("n_clusters") or 0) // max(1, len(largest["tasks"]))  # per task
-    tested = {a: heterogeneity([r["learned_share"]["value"] for r in rs], [_se(r["learned_share"]) or 0 for r in rs],
+    k = math.sqrt(docs / (docs - 1)) if docs >= 2 else 1.0  # a bootstrap variance is (m - 1) / m of the unbiased one
+    tested = {a: heterogeneity([r["learned_share"]["value"] for r in rs], [k * (_se(r["learned_share"]) or 0) for r in rs],
                                docs - 1 if docs >= 2 else None) for a, rs in rows.items() if len(rs) >= 2}
     excess = [(t["task"], t["excess"]) for t in largest["tasks"] if t.get("excess")]
     evidence = (f"identity max error {max_err:.2g} nats over {len(decs)} models (a check); largest member "
