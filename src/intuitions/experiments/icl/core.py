@@ -323,20 +323,21 @@ def n_params(scorer) -> int | None:
 # -- verdicts (pure, from the saved result) ----------------------------------------------------
 # Never mixing subjects: ladder members and real models are separate sources, and within a
 # source only models run on the same data are compared, ordered by size.
+MIN_N = 20  # intuition 2: fewer paired answers than this decide nothing (a bootstrap of 8 can be [0, 0])
 LARGE_PARAMS = 1e10  # intuition 6 is about models of this size and up (Wei et al. 2023 saw it at ~1e11)
 
 RULE_GOLD_RANDOM = (
     "Ladder members on the world's in-context items, ordered by size; the largest decides (sum scoring, "
     "largest k): supported if gold-label accuracy beats random-label accuracy (paired bootstrap 95% CI of "
     f"the difference above 0); not supported if the CI upper bound is below {MIN_GAIN}; inconclusive "
-    "otherwise. The slope of the gold - random gap over log10 parameters (weighted least squares, 95% CI) "
+    f"otherwise, and always with fewer than {MIN_N} paired answers. The slope of the gold - random gap over log10 parameters (weighted least squares, 95% CI) "
     "is reported, not decided on."
 )
 RULE_GOLD_CONTROLS = (
     "Real models on one data set, ordered by size; the largest decides (sum scoring, largest k): supported "
     "if gold-label accuracy beats both zero-shot and random-label accuracy (paired bootstrap 95% CI of each "
     f"difference above 0); not supported if either difference's CI upper bound is below {MIN_GAIN}; "
-    "inconclusive otherwise. The slope of the gold - random gap over log10 parameters (weighted least "
+    f"inconclusive otherwise, and always with fewer than {MIN_N} paired answers. The slope of the gold - random gap over log10 parameters (weighted least "
     "squares, 95% CI) is reported, not decided on."
 )
 RULE_FLIP = (
@@ -429,7 +430,10 @@ def _verdict2(source: str, task: str, models: list[dict]) -> Verdict:
         evidence += ("; every world item's label follows from its clause's sentiment word, so each is solvable in "
                      "principle (no per-item solvability check beyond that)")
     tests = [r] if ladder else [z, r]
-    if all(e.ci_low > 0 for e in tests):
+    if min(e.n for e in tests) < MIN_N:
+        label = INCONCLUSIVE
+        evidence += f"; only {min(e.n for e in tests)} paired answers"
+    elif all(e.ci_low > 0 for e in tests):
         label = SUPPORTED
     elif any(e.ci_high < MIN_GAIN for e in tests):
         label = NOT_SUPPORTED

@@ -10,13 +10,13 @@ RULES: dict[str, dict[str, str]] = {
             "Ladder members on the world's in-context items, ordered by size; the largest decides (sum scoring, "
             "largest k): supported if gold-label accuracy beats random-label accuracy (paired bootstrap §% CI of "
             "the difference above §); not supported if the CI upper bound is below §; inconclusive "
-            "otherwise. The slope of the gold - random gap over log§ parameters (weighted least squares, §% CI) "
+            "otherwise, and always with fewer than § paired answers. The slope of the gold - random gap over log§ parameters (weighted least squares, §% CI) "
             "is reported, not decided on."
         ),
         "ko": (
             "합성 세계의 문맥 내 학습 문항에서 사다리 모델들을 크기 순으로 늘어놓고 가장 큰 모델로 판정한다(합 점수, 가장 큰 k). 정답 레이블 정확도가 "
             "무작위 레이블 정확도를 넘으면(차이의 짝지은 부트스트랩 §% 신뢰구간이 § 위) '지지됨', 신뢰구간 상한이 § 미만이면 '지지되지 않음', "
-            "그 밖에는 '판단 보류'. 정답 − 무작위 차이의 log§ 파라미터 수에 대한 기울기(가중 최소제곱, §% 신뢰구간)는 보고만 하고 판정에는 쓰지 않는다."
+            "그 밖에는, 그리고 짝지은 답이 § 개 미만이면 언제나 '판단 보류'. 정답 − 무작위 차이의 log§ 파라미터 수에 대한 기울기(가중 최소제곱, §% 신뢰구간)는 보고만 하고 판정에는 쓰지 않는다."
         ),
     },
     'icl.gold_vs_controls': {
@@ -24,13 +24,13 @@ RULES: dict[str, dict[str, str]] = {
             "Real models on one data set, ordered by size; the largest decides (sum scoring, largest k): supported "
             "if gold-label accuracy beats both zero-shot and random-label accuracy (paired bootstrap §% CI of each "
             "difference above §); not supported if either difference's CI upper bound is below §; "
-            "inconclusive otherwise. The slope of the gold - random gap over log§ parameters (weighted least "
+            "inconclusive otherwise, and always with fewer than § paired answers. The slope of the gold - random gap over log§ parameters (weighted least "
             "squares, §% CI) is reported, not decided on."
         ),
         "ko": (
             "한 데이터셋에서 실제 모델들을 크기 순으로 늘어놓고 가장 큰 모델로 판정한다(합 점수, 가장 큰 k). 정답 레이블 정확도가 제로샷 정확도와 "
             "무작위 레이블 정확도를 모두 넘으면(각 차이의 짝지은 부트스트랩 §% 신뢰구간이 § 위) '지지됨', 두 차이 중 하나라도 신뢰구간 상한이 § "
-            "미만이면 '지지되지 않음', 그 밖에는 '판단 보류'. 정답 − 무작위 차이의 log§ 파라미터 수에 대한 기울기(가중 최소제곱, §% 신뢰구간)는 "
+            "미만이면 '지지되지 않음', 그 밖에는, 그리고 짝지은 답이 § 개 미만이면 언제나 '판단 보류'. 정답 − 무작위 차이의 log§ 파라미터 수에 대한 기울기(가중 최소제곱, §% 신뢰구간)는 "
             "보고만 하고 판정에는 쓰지 않는다."
         ),
     },
