@@ -250,15 +250,48 @@ def _model(name, n_params, flip100, z=(0.2, 0.1, 0.3), r=(0.2, 0.1, 0.3)):
 
 
 def test_verdict_rules():
-    small, large = _model("s", 10, (0.6, 0.5, 0.7)), _model("l", 100, (0.2, 0.1, 0.3))
-    v2, v6 = icl.verdicts(_saved([large, small]))  # sorted by size inside
-    assert (v2.intuition, v2.label) == (2, "supported") and (v6.intuition, v6.label) == (6, "supported")
+    small, large = _model("family:q/s", 10, (0.6, 0.5, 0.7)), _model("family:q/l", 100, (0.2, 0.1, 0.3))
+    mid = _model("family:q/m", 30, (0.4, 0.3, 0.55))
+    v2, v6 = icl.verdicts(_saved([large, small, mid]))  # sorted by size inside
+    assert (v2.intuition, v2.label, v2.source) == (2, "supported", "ladder")
+    assert (v6.intuition, v6.label, v6.source) == (6, "supported", "ladder") and "slope" in v6.evidence
+    assert v2.rule_id == "icl.gold_vs_random" and "gold - random by size" in v2.evidence
     assert icl.verdicts(_saved([small]))[1].label == "not supported at this scale"
-    assert icl.verdicts(_saved([large]))[1].label == "inconclusive"
-    flat = _model("l", 100, (0.5, 0.4, 0.6), z=(0.0, -0.02, 0.03))
+    assert icl.verdicts(_saved([large]))[1].label == "inconclusive"  # one size: no trend
+    assert icl.verdicts(_saved([large, _model("family:q/x", 10, (0.2, 0.1, 0.3))]))[1].label == \
+        "not supported at this scale"  # the smallest follows too
+    flat = _model("family:q/l", 100, (0.5, 0.4, 0.6), r=(0.0, -0.02, 0.03))
     assert icl.verdicts(_saved([flat]))[0].label == "not supported at this scale"
-    wide = _model("l", 100, (0.5, 0.4, 0.6), z=(0.05, -0.1, 0.2))
+    wide = _model("family:q/l", 100, (0.5, 0.4, 0.6), r=(0.05, -0.1, 0.2))
     assert icl.verdicts(_saved([wide]))[0].label == "inconclusive"
+
+
+def test_verdicts_never_mix_sources_and_small_real_models_are_not_tested():
+    ladder = [_model("family:q/s", 10, (0.6, 0.5, 0.7)), _model("family:q/l", 100, (0.6, 0.5, 0.7))]
+    real = [_model("smol", 1.35e8, (0.7, 0.6, 0.8), z=(0.2, 0.1, 0.3), r=(0.04, -0.01, 0.09)),
+            _model("big", 2.7e8, (0.8, 0.7, 0.9), z=(0.2, 0.1, 0.3), r=(0.08, 0.04, 0.11))]
+    for m in real:
+        m["task"] = "sentiment"
+    got = {(v.intuition, v.source): v for v in icl.verdicts(_saved(ladder + real))}
+    assert set(got) == {(2, "ladder"), (6, "ladder"), (2, "real"), (6, "real")}
+    assert got[2, "real"].label == "supported" and "big" in got[2, "real"].evidence.split(";")[0]
+    assert "family" not in got[2, "real"].evidence and "smol" not in got[2, "ladder"].evidence
+    assert got[6, "real"].label == "not tested"
+    assert "small models keep their priors, as the claim predicts; no large model was tested" in got[6, "real"].evidence
+    real[0]["flip100"] = {"value": 0.2, "ci_low": 0.1, "ci_high": 0.3, "n": 100}
+    assert {(v.intuition, v.source): v.label for v in icl.verdicts(_saved(real))}[6, "real"] == "inconclusive"
+    large = [_model("a", 1e8, (0.8, 0.7, 0.9)), _model("b", 1e9, (0.5, 0.4, 0.6)), _model("c", 7e10, (0.2, 0.1, 0.3))]
+    assert icl.verdicts(_saved(large))[1].label == "supported"
+
+
+def test_audit_cases_are_calibrated():
+    from intuitions.experiments import audit
+    from intuitions.experiments.icl.audit import AUDIT
+
+    for case in AUDIT:
+        assert audit.rate(case, False, 20, seed=3) <= 0.15, case.rule_id
+        assert audit.rate(case, True, 20, seed=3) >= 0.6, case.rule_id
+
 
 
 # -- data -----------------------------------------------------------------------------------------
@@ -376,6 +409,7 @@ def test_cli_writes_result_and_figures(tmp_path, tiny_model_dir, capsys):
     assert m["task"] == "topic" and saved["config"]["flip"] == [0, 100]
     assert {p.name for p in out.glob("*.png")} == {"icl_flip.png", "icl_kshot.png", "icl_labels.png"}
     assert [v.intuition for v in icl.verdicts(saved)] == [2, 6]
+    assert [(v["intuition"], v["source"]) for v in saved["verdicts"]] == [(2, "real"), (6, "real")]  # carried
     assert "intuition 6" in capsys.readouterr().out
 
 

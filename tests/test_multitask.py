@@ -256,8 +256,15 @@ def test_ladder_decomposition_learning_and_figures(fake_ladder, tmp_path):
     assert all(r.label in ("early", "late", "not learned") for r in res.learning)
     made = multitask_figures.render(to_jsonable(res), tmp_path / "figs")
     assert {p.name for p in made} == {"contributions.png", "task_loss_vs_size.png", "task_loss_vs_step.png"}
+    # the world's floors: every task has an excess over its known floor, and a learned share
+    assert all(t.floor is not None and t.excess is not None for d in res.decompositions for t in d.tasks)
+    d = res.decompositions[0]
+    assert all(abs(t.mean_loss.value - t.floor - t.excess.value) < 1e-9 for t in d.tasks if t.floor is not None
+               and t.excess is not None)
+    assert all(r.excess is not None and len(r.excess) == len(r.xs) for r in res.learning)
     (v,) = mt.verdicts({"result": to_jsonable(res)})
-    assert v.intuition == 1 and v.label in (SUPPORTED, NOT_SUPPORTED)
+    assert v.intuition == 1 and v.source == "ladder" and v.label in (SUPPORTED, NOT_SUPPORTED)
+    assert "Q = " in v.evidence and "excess loss over the floor" in v.evidence
 
 
 def test_report_step_writes_result_and_verdict(fake_ladder, tmp_path):
@@ -276,25 +283,56 @@ def test_report_step_writes_result_and_verdict(fake_ladder, tmp_path):
 
 def _dec(member, size, losses, err=0.0):
     return {"model": f"family:x/{member}", "member": member, "final": True, "non_embedding_params": size,
-            "identity_error": err,
-            "tasks": [{"task": t, "mean_loss": {"value": v, "ci_low": v - 0.1, "ci_high": v + 0.1}}
-                      for t, v in losses.items()]}
+            "identity_error": err, "n_clusters": 80,
+            "tasks": [{"task": t, "mean_loss": {"value": v, "ci_low": v - 0.1, "ci_high": v + 0.1},
+                       "excess": {"value": v - 1, "ci_low": v - 1.1, "ci_high": v - 0.9}} for t, v in losses.items()]}
 
 
-def _saved(decs, labels):
-    learning = [{"task": t, "axis": "size", "label": lab} for t, lab in labels.items()]
+def _saved(decs, shares):
+    learning = [{"task": t, "axis": "size", "label": "late",
+                 "learned_share": {"value": v, "ci_low": v - 0.1, "ci_high": v + 0.1}} for t, v in shares.items()]
     return {"result": {"decompositions": decs, "learning": learning}}
 
 
 def test_verdict_rule():
     small, big = _dec("s", 10, {"a": 3.0, "b": 2.0}), _dec("l", 100, {"a": 2.0, "b": 1.5})
-    assert mt.verdicts(_saved([small, big], {"a": "late", "b": "not learned"}))[0].label == SUPPORTED
-    assert mt.verdicts(_saved([small, big], {"a": "late", "b": "late"}))[0].label == NOT_SUPPORTED
-    flat = _dec("l", 100, {"a": 2.0, "b": 1.95})  # overlapping intervals
-    assert mt.verdicts(_saved([small, flat], {"a": "late", "b": "not learned"}))[0].label == NOT_SUPPORTED
+    (v,) = mt.verdicts(_saved([small, big], {"a": 0.8, "b": 0.3}))  # rates differ far beyond their CIs
+    assert (v.label, v.source, v.rule_id) == (SUPPORTED, "ladder", "multitask.excess_rates")
+    assert "p = " in v.evidence and "a 0.800 [0.700, 0.900]" in v.evidence
+    assert mt.verdicts(_saved([small, big], {"a": 0.6, "b": 0.62}))[0].label == NOT_SUPPORTED
     broken = _dec("l", 100, {"a": 2.0, "b": 1.5}, err=1e-3)
-    assert mt.verdicts(_saved([small, broken], {"a": "late", "b": "early"}))[0].label == INCONCLUSIVE
+    assert mt.verdicts(_saved([small, broken], {"a": 0.8, "b": 0.3}))[0].label == INCONCLUSIVE  # identity: a check
     assert mt.verdicts(_saved([big], {}))[0].label == INCONCLUSIVE
+    assert mt.verdicts({"result": {"decompositions": [small, big], "learning": [
+        {"task": "a", "axis": "size", "label": "late"}]}})[0].label == INCONCLUSIVE  # no floors
+
+
+def _probe(model, accs, n=40, chance=0.5):
+    return {"model": model, "categories": [
+        {"category": c, "n_items": n, "chance": chance,
+         "accuracy": {"value": a, "ci_low": a - 0.1, "ci_high": a + 0.1},
+         "items": [{"right": i < round(a * n)} for i in range(n)]} for c, a in accs.items()]}
+
+
+def test_probe_verdict_rule():
+    def label(accs):
+        (v,) = mt.verdicts({"result": {"decompositions": [], "probes": [_probe("smol", accs)]}})
+        assert v.source == "real" and v.rule_id == "multitask.probes"
+        return v.label
+
+    assert label({"grammar": 0.95, "facts": 0.8, "arithmetic": 0.5}) == SUPPORTED
+    assert label({"grammar": 0.5, "facts": 0.55, "arithmetic": 0.45}) == NOT_SUPPORTED
+    assert label({"grammar": 0.8, "facts": 0.8, "arithmetic": 0.8}) == INCONCLUSIVE  # all alike
+    assert label({"grammar": 0.9, "facts": 0.5, "arithmetic": 0.5}) == INCONCLUSIVE  # one skill only
+
+
+def test_multitask_audit_cases_are_calibrated():
+    from intuitions.experiments import audit
+    from intuitions.experiments.multitask.audit import AUDIT
+
+    for case in AUDIT:
+        assert audit.rate(case, False, 10, seed=3) <= 0.2, case.rule_id
+        assert audit.rate(case, True, 10, seed=3) >= 0.6, case.rule_id
 
 
 # -- CLI ------------------------------------------------------------------------------------------------------
@@ -363,6 +401,8 @@ def test_cli_probes_spans_and_out(tiny_model_dir, tmp_path, capsys):
     assert res["source"] == "spans" and set(res["tasks"]) == {"arithmetic", "animals", "other"}
     assert [c["category"] for c in res["probes"][0]["categories"]] == ["grammar", "arithmetic"]
     assert (out / "contributions.png").exists() and (out / "probe_accuracy.png").exists()
+    assert {(v["source"], v["rule_id"]) for v in saved["verdicts"]} == {("ladder", "multitask.excess_rates"),
+                                                                        ("real", "multitask.probes")}
 
 
 @pytest.mark.real

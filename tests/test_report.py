@@ -16,7 +16,7 @@ import runfakes
 from intuitions.cli import main
 from intuitions.report import i18n, render
 from intuitions.run import pipeline
-from intuitions.verdict import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED
+from intuitions.verdict import INCONCLUSIVE, NOT_SUPPORTED, NOT_TESTED, SUPPORTED
 
 
 @pytest.fixture(scope="module")
@@ -207,8 +207,8 @@ def test_ui_strings_exist_in_both_languages():
         assert set(table) == {1, 2, 3, 4, 5, 6} and all(set(v) == {"en", "ko"} for v in table.values())
 
 
-def _v(label, source="a"):
-    return render.ShownVerdict(1, label, "r", "e", source)
+def _v(label, source="ladder"):
+    return render.ShownVerdict(1, label, "r", "e", "step", source=source)
 
 
 @pytest.mark.parametrize("labels, expected", [
@@ -217,10 +217,39 @@ def _v(label, source="a"):
     ([NOT_SUPPORTED], NOT_SUPPORTED),
     ([SUPPORTED, NOT_SUPPORTED], INCONCLUSIVE),
     ([INCONCLUSIVE], INCONCLUSIVE),
+    ([NOT_TESTED], NOT_TESTED),
+    ([NOT_TESTED, NOT_SUPPORTED], NOT_SUPPORTED),
     ([], INCONCLUSIVE),
 ])
 def test_headline_rule(labels, expected):
     assert render.headline(1, [_v(x) for x in labels]).label == expected
+
+
+@pytest.mark.parametrize("by_source, expected, columns", [
+    ({"ladder": [SUPPORTED], "real": [NOT_TESTED]}, SUPPORTED, (SUPPORTED, NOT_TESTED, NOT_TESTED)),
+    ({"ladder": [SUPPORTED], "real": [INCONCLUSIVE]}, SUPPORTED, (SUPPORTED, INCONCLUSIVE, NOT_TESTED)),
+    ({"ladder": [SUPPORTED], "published": [NOT_SUPPORTED]}, INCONCLUSIVE, (SUPPORTED, NOT_TESTED, NOT_SUPPORTED)),
+    ({"ladder": [NOT_SUPPORTED, INCONCLUSIVE], "real": [NOT_SUPPORTED]}, NOT_SUPPORTED,
+     (NOT_SUPPORTED, NOT_SUPPORTED, NOT_TESTED)),
+    ({"ladder": [SUPPORTED, NOT_SUPPORTED], "real": [SUPPORTED]}, SUPPORTED, (INCONCLUSIVE, SUPPORTED, NOT_TESTED)),
+    ({"real": [NOT_TESTED]}, NOT_TESTED, (NOT_TESTED, NOT_TESTED, NOT_TESTED)),
+])
+def test_headline_combines_within_then_across_sources(by_source, expected, columns):
+    vs = [_v(lab, src) for src, labs in by_source.items() for lab in labs]
+    assert render.headline(1, vs).label == expected
+    assert tuple(render.by_source(vs).values()) == columns
+
+
+def test_overview_shows_sources_side_by_side(run_dir):
+    doc = json.loads((run_dir / "verdicts.json").read_text())
+    assert all(v["source"] in ("ladder", "real", "published") and v["step"] for v in doc["verdicts"])
+    assert all(set(h["by_source"]) == {"ladder", "real", "published"} for h in doc["headlines"])
+    md = (run_dir / "report.md").read_text()
+    assert "| # | Intuition | ladder | real models | published | Verdict |" in md
+    assert "| 1 | Next-word prediction is multitask | supported | not tested | not tested | **supported** |" in md
+    assert "| 사다리 | 실제 모델 | 공개 결과 |" in (run_dir / "report.ko.md").read_text()
+    html = (run_dir / "report.html").read_text()
+    assert '<span class="label nt">not tested</span>' in html
 
 
 class _Mod:

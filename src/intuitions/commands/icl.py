@@ -66,7 +66,7 @@ def icl(
         config = {"models": specs, "data": data, "text_col": text_col, "label_col": label_col, "flip": design.flips,
                   "k": design.k_sweep, "seeds": list(design.seeds), "seed": seed, "n": n, "template": template,
                   "sep": sep, "dtype": dtype}
-        save(out, "icl", config, res, {m.model: m.fingerprint for m in res.models}, draw)
+        save(out, "icl", config, res, {m.model: m.fingerprint for m in res.models}, draw, exp.verdicts)
         console().print(f"wrote {out / 'result.json'} and figures")
 
 

@@ -75,7 +75,7 @@ def multitask(
 
         config = {"model": model, "file": file, "spans": spans, "probes": probes, "seed": seed, "n": n,
                   "checkpoints": checkpoints, "probe_dir": probe_dir, "categories": categories, "dtype": dtype}
-        save(out, "multitask", config, res, exp.fingerprints(res), draw)
+        save(out, "multitask", config, res, exp.fingerprints(res), draw, exp.verdicts)
         console().print(f"wrote {out / 'result.json'} and figures")
 
 

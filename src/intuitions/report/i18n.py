@@ -13,7 +13,7 @@ UI = {
     "en": {
         "title": "Six intuitions about LLMs, measured",
         "overview": "Overview",
-        "overview_note": "One computed verdict per intuition. Each comes from a rule in code, applied to the saved results; the rule and the numbers it saw are shown in the section.",
+        "overview_note": "One column per source of evidence: the ladder of tiny models this run trained, the installed real pretrained models, and published result tables; then the headline over them. Each label comes from a rule in code, applied to the saved results; the rule and the numbers it saw are shown in the section.",
         "intuition": "Intuition",
         "verdict": "Verdict",
         "claim": "Claim",
@@ -25,7 +25,8 @@ UI = {
         "rule": "Rule",
         "evidence": "Evidence",
         "source": "from",
-        "headline_rule": "Headline: the label the decisive verdicts agree on; inconclusive when none is decisive or they disagree.",
+        "headline_rule": "Headline, over the sources (and within a source over its verdicts): supported when at least one supports and none contradicts (not supported); not supported when at least one contradicts and none supports; inconclusive when they disagree or none is decisive. A source with no verdict is shown as not tested and does not count; a verdict that names no source counts as the ladder's.",
+        "data_source": "source",
         "provenance": "Provenance",
         "run_id": "Run",
         "preset": "Preset",
@@ -61,7 +62,7 @@ UI = {
     "ko": {
         "title": "LLM에 관한 여섯 가지 직관, 측정 결과",
         "overview": "한눈에 보기",
-        "overview_note": "직관마다 계산된 판정 하나. 판정은 저장된 결과에 코드로 된 규칙을 적용해 얻으며, 각 절에 규칙과 그 규칙이 본 수치가 함께 나옵니다.",
+        "overview_note": "근거의 출처마다 열 하나: 이번 실행이 학습한 작은 모델 사다리, 설치된 실제 사전학습 모델, 공개된 결과표. 마지막 열은 이들을 종합한 대표 판정입니다. 판정은 저장된 결과에 코드로 된 규칙을 적용해 얻으며, 각 절에 규칙과 그 규칙이 본 수치가 함께 나옵니다.",
         "intuition": "직관",
         "verdict": "판정",
         "claim": "주장",
@@ -72,8 +73,9 @@ UI = {
         "verdicts": "계산된 판정",
         "rule": "규칙",
         "evidence": "근거",
-        "source": "출처",
-        "headline_rule": "대표 판정: 결정적인 판정들이 일치하는 레이블. 결정적인 판정이 없거나 서로 어긋나면 '판단 보류'.",
+        "source": "계산 단계",
+        "headline_rule": "대표 판정은 출처들을 종합한다(한 출처 안의 여러 판정도 같은 방식으로 종합한다). 하나 이상이 지지하고 반대(지지되지 않음)가 없으면 '지지됨', 하나 이상이 반대하고 지지하는 것이 없으면 '이 규모에서는 지지되지 않음', 서로 어긋나거나 결정적인 판정이 없으면 '판단 보류'. 판정이 없는 출처는 '검증하지 않음'으로 표시하고 종합에 넣지 않으며, 출처를 밝히지 않은 판정은 사다리의 판정으로 센다.",
+        "data_source": "출처",
         "provenance": "실행 기록",
         "run_id": "실행",
         "preset": "프리셋",
@@ -165,6 +167,16 @@ OWN_RULES = {
     "not_run": {"en": "No experiment in this run's configuration speaks to this intuition: inconclusive.",
                 "ko": "이번 실행 설정에는 이 직관을 다루는 실험이 없으므로 '판단 보류'이다."},
 }
+
+SOURCE_NAMES = {
+    "en": {"ladder": "ladder", "real": "real models", "published": "published"},
+    "ko": {"ladder": "사다리", "real": "실제 모델", "published": "공개 결과"},
+}
+
+
+def source_name(source: str, lang: str) -> str:
+    return SOURCE_NAMES[lang].get(source, source)
+
 
 def ui(lang: str) -> dict[str, str]:
     return UI[lang]

@@ -6,6 +6,12 @@ Verdicts are computed here, from each result.json, by the experiment module's
 `verdicts(saved)`. A failed step, a module that cannot be imported, or a `verdicts` that
 raises becomes an *inconclusive* verdict carrying the error in one line.
 
+Sources: every verdict names whose data it was computed on (`ladder`, `real`, `published`);
+the overview shows one column per source and a headline over them (`combine`, the rule in
+i18n.UI["headline_rule"]). A verdict that names no source (the pipeline's own verdicts for
+a failed step, or an experiment written before sources) counts as `ladder`, the run's own
+subject. A source with no verdict for an intuition is *not tested*.
+
 Figures: every PNG in a step's folder belongs to each intuition the step speaks to,
 except one that the experiment's `FIGURE_INTUITIONS = {"<png stem>": k}` (or a name
 `i<k>_...`) gives to intuition k only. Key tables: an experiment may
@@ -29,7 +35,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from intuitions.errors import UserError
 from intuitions.report import i18n
 from intuitions.stats import est, num
-from intuitions.verdict import INCONCLUSIVE, LABELS, Verdict, translate
+from intuitions.verdict import INCONCLUSIVE, LABELS, NOT_SUPPORTED, NOT_TESTED, SOURCES, SUPPORTED, Verdict, translate
 
 # Figures of modules that speak to two intuitions, placed where they belong.
 SKIP_COLUMNS = {"fingerprint", "path"}  # long hashes: provenance lists them once
@@ -64,10 +70,11 @@ class ShownVerdict:
     label: str
     rule: str
     evidence: str
-    source: str  # the step that gave it
+    step: str  # the step that gave it
     own_rule: str | None = None  # a key of i18n.OWN_RULES when the pipeline wrote the rule
     rule_id: str = ""  # the rule's id in its experiment's RULES catalog
     translations: dict[str, str] = field(default_factory=dict)  # lang -> the rule, where translated
+    source: str = "ladder"  # whose data: ladder | real | published (none named: ladder)
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,7 @@ class Section:
     tables: list[Table]
     verdicts: list[ShownVerdict]
     headline: ShownVerdict
+    by_source: dict[str, str] = field(default_factory=dict)  # source -> its combined label
 
 
 @dataclass(frozen=True)
@@ -253,7 +261,8 @@ def _verdicts(step: str, intuitions: tuple[int, ...], status: str, error: str | 
     except Exception as e:  # noqa: BLE001
         return inconclusive("verdict_failed", " ".join(f"{type(e).__name__}: {e}".split())[:300])
     catalog = getattr(mod, "RULES", {})
-    out = [ShownVerdict(v.intuition, v.label, v.rule, v.evidence, step, None, v.rule_id, _translations(v, catalog))
+    out = [ShownVerdict(v.intuition, v.label, v.rule, v.evidence, step, None, v.rule_id, _translations(v, catalog),
+                        v.source or "ladder")
            for v in got if v.intuition in intuitions]
     missing = [k for k in intuitions if not any(v.intuition == k for v in out)]
     return out + inconclusive("no_verdict", f"{step} gave no verdict for intuition(s) {missing}", missing)
@@ -295,14 +304,35 @@ def _belongs(item: Figure | Table, k: int) -> bool:
     return item.intuition is None or item.intuition == k
 
 
+def combine(labels: list[str]) -> str:
+    """The headline rule (i18n.UI["headline_rule"]), used within a source and across them:
+    supported when at least one supports and none contradicts; not supported when at least
+    one contradicts and none supports; not tested when nothing was tested; inconclusive
+    otherwise (they disagree, or none is decisive)."""
+    tested = [x for x in labels if x != NOT_TESTED]
+    if not tested:
+        return NOT_TESTED
+    if SUPPORTED in tested and NOT_SUPPORTED not in tested:
+        return SUPPORTED
+    if NOT_SUPPORTED in tested and SUPPORTED not in tested:
+        return NOT_SUPPORTED
+    return INCONCLUSIVE
+
+
+def by_source(verdicts: list[ShownVerdict]) -> dict[str, str]:
+    """Each source's label, its verdicts combined; a source with none is not tested."""
+    extra = [v.source for v in verdicts if v.source not in SOURCES]
+    return {src: combine([v.label for v in verdicts if v.source == src]) for src in (*SOURCES, *dict.fromkeys(extra))}
+
+
 def headline(k: int, verdicts: list[ShownVerdict]) -> ShownVerdict:
-    """The decisive labels must agree; otherwise, or with none decisive, inconclusive."""
+    """The sources' labels combined (`combine`); with no verdict at all, inconclusive."""
     if not verdicts:
         return ShownVerdict(k, INCONCLUSIVE, i18n.OWN_RULES["not_run"]["en"], "", "", "not_run")
-    decisive = {v.label for v in verdicts if v.label != INCONCLUSIVE}
-    label = decisive.pop() if len(decisive) == 1 else INCONCLUSIVE
-    evidence = "; ".join(f"{v.source}: {v.label}" for v in verdicts)
-    return ShownVerdict(k, label, i18n.UI["en"]["headline_rule"], evidence, "", "headline")
+    labels = by_source(verdicts)
+    evidence = "; ".join(f"{src}: {lab}" for src, lab in labels.items())
+    return ShownVerdict(k, combine(list(labels.values())), i18n.UI["en"]["headline_rule"], evidence, "", "headline",
+                        source="")
 
 
 def load_run(run_dir: Path) -> RunView:
@@ -317,7 +347,7 @@ def load_run(run_dir: Path) -> RunView:
         vs = [v for s in covering for v in s.verdicts if v.intuition == k]
         sections.append(Section(
             k, covering, [f for s in covering for f in s.figures if _belongs(f, k)],
-            [t for s in covering for t in s.tables if _belongs(t, k)], vs, headline(k, vs)))
+            [t for s in covering for t in s.tables if _belongs(t, k)], vs, headline(k, vs), by_source(vs)))
     return RunView(manifest, steps, sections)
 
 
@@ -339,7 +369,7 @@ def _md_cell(s: Any) -> str:
 
 
 def _css_class(label: str) -> str:
-    return {LABELS[0]: "sup", LABELS[1]: "nsup"}.get(label, "inc")
+    return {LABELS[0]: "sup", LABELS[1]: "nsup", NOT_TESTED: "nt"}.get(label, "inc")
 
 
 def _localise(v: ShownVerdict, lang: str) -> dict:
@@ -350,7 +380,8 @@ def _localise(v: ShownVerdict, lang: str) -> dict:
     else:
         text, ok = v.translations.get(lang, v.rule), lang in v.translations
     return {"intuition": v.intuition, "label": i18n.label(v.label, lang), "css": _css_class(v.label),
-            "rule": text, "translated": ok, "evidence": v.evidence, "source": v.source}
+            "rule": text, "translated": ok, "evidence": v.evidence, "step": v.step,
+            "source": i18n.source_name(v.source, lang) if v.source else ""}
 
 
 def context(view: RunView, lang: str, rendered: str) -> dict:
@@ -372,11 +403,16 @@ def context(view: RunView, lang: str, rendered: str) -> dict:
         "tables": s.tables,
         "verdicts": [_localise(v, lang) for v in s.verdicts],
         "headline": _localise(s.headline, lang) | {
-            "evidence": "; ".join(f"{v.source}: {i18n.label(v.label, lang)}" for v in s.verdicts)},
+            "evidence": "; ".join(f"{i18n.source_name(src, lang)}: {i18n.label(lab, lang)}"
+                                  for src, lab in s.by_source.items())},
+        "by_source": [{"source": src, "label": i18n.label(lab, lang), "css": _css_class(lab)}
+                      for src, lab in s.by_source.items()],
     } for s in view.sections]
+    sources = list(dict.fromkeys(src for s in view.sections for src in s.by_source))
     return {
         "lang": lang, "t": i18n.ui(lang), "other_lang_file": "report.html" if lang == "ko" else "report.ko.html",
         "run": m, "sections": sections, "rendered": rendered,
+        "sources": [i18n.source_name(src, lang) for src in sources],
         "seed_list": list(range(seed, seed + seeds)), "n": cfg.get("n"), "ladder": cfg.get("ladder"),
         "fingerprints": dict(sorted(fps.items())),
         "steps": [asdict(s) | {"figures": len(s.figures)} for s in view.steps],
@@ -396,7 +432,7 @@ def report_paths(run_dir: Path, lang: str) -> tuple[Path, Path]:
 
 
 def verdicts_doc(view: RunView) -> dict:
-    return {"headlines": [asdict(s.headline) for s in view.sections],
+    return {"headlines": [asdict(s.headline) | {"by_source": s.by_source} for s in view.sections],
             "verdicts": [asdict(v) for s in view.sections for v in s.verdicts]}
 
 

@@ -23,7 +23,7 @@ from intuitions.errors import UserError
 from intuitions.experiments.icl.data import UNRELATED_WORDS, load_data, unrelated_words
 from intuitions.models.base import Scorer, score_continuations
 from intuitions.stats import Estimate, cluster_bootstrap_ci, clustered_proportion_ci
-from intuitions.verdict import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED, Verdict
+from intuitions.verdict import INCONCLUSIVE, NOT_SUPPORTED, NOT_TESTED, SUPPORTED, Verdict
 
 INTUITIONS = (2, 6)
 DEFAULT_TEMPLATE = "Input: {x}\nOutput: {label}"
@@ -316,6 +316,35 @@ def run_model(scorer: Scorer, data: LabelledSet, design: Design, run_seed: int,
 
 
 # -- verdicts (pure, from the saved result) ----------------------------------------------------
+# Never mixing subjects: ladder members and real models are separate sources, and within a
+# source only models run on the same data are compared, ordered by size.
+MIN_N = 20  # intuition 2: fewer paired answers than this decide nothing (a bootstrap of 8 can be [0, 0])
+LARGE_PARAMS = 1e10  # intuition 6 is about models of this size and up (Wei et al. 2023 saw it at ~1e11)
+
+RULE_GOLD_RANDOM = (
+    "Ladder members on the world's in-context items, ordered by size; the largest decides (sum scoring, "
+    "largest k): supported if gold-label accuracy beats random-label accuracy (paired bootstrap 95% CI of "
+    f"the difference above 0); not supported if the CI upper bound is below {MIN_GAIN}; inconclusive "
+    f"otherwise, and always with fewer than {MIN_N} paired answers. The slope of the gold - random gap over log10 parameters (weighted least squares, 95% CI) "
+    "is reported, not decided on."
+)
+RULE_GOLD_CONTROLS = (
+    "Real models on one data set, ordered by size; the largest decides (sum scoring, largest k): supported "
+    "if gold-label accuracy beats both zero-shot and random-label accuracy (paired bootstrap 95% CI of each "
+    f"difference above 0); not supported if either difference's CI upper bound is below {MIN_GAIN}; "
+    f"inconclusive otherwise, and always with fewer than {MIN_N} paired answers. The slope of the gold - random gap over log10 parameters (weighted least "
+    "squares, 95% CI) is reported, not decided on."
+)
+RULE_FLIP = (
+    "Accuracy with 100% of demonstration labels flipped, per model of one source and data set, ordered by "
+    "size (sum scoring); a model follows the demonstrations when its 95% CI upper bound is below chance. "
+    "Supported if the largest follows, the smallest does not and the accuracy falls with size (weighted "
+    "least-squares slope over log10 parameters, 95% CI below 0); not supported at this scale if no model "
+    "follows, or if every model does (small ones too); inconclusive otherwise. Real models: not tested "
+    "when none has at least 1e10 parameters and none follows; inconclusive when a smaller one follows."
+)
+
+
 def _est(d: dict | None) -> Estimate | None:
     return None if d is None else Estimate(d["value"], d["ci_low"], d["ci_high"], d["n"])
 
@@ -329,45 +358,111 @@ def _fmt(e: Estimate) -> str:
     return f"{e.value:.3f} [{e.ci_low:.3f}, {e.ci_high:.3f}]"
 
 
+def source_of(model: dict) -> str:
+    """ladder for the run's own trained family (family:<ladder>/<member>), real otherwise."""
+    return "ladder" if str(model["model"]).startswith("family:") else "real"
+
+
+def groups(saved: dict) -> list[tuple[str, str, list[dict]]]:
+    """(source, data set, models smallest first): one comparison each, never mixing sources."""
+    out: dict[tuple[str, str], list[dict]] = {}
+    for m in _by_size(saved):
+        out.setdefault((source_of(m), m["task"]), []).append(m)
+    order = {s: i for i, s in enumerate(("ladder", "real", "published"))}
+    return [(s, t, ms) for (s, t), ms in sorted(out.items(), key=lambda kv: (order.get(kv[0][0], 9), kv[0][1]))]
+
+
+def size_slope(models: list[dict], value: Callable[[dict], Estimate | None]) -> Estimate | None:
+    """Weighted least-squares slope of an estimate over log10 parameters (weights from each
+    95% interval's width), with a normal 95% CI; None with fewer than two sized models."""
+    pts = [(math.log10(m["n_params"]), e) for m in models if m.get("n_params") and (e := value(m)) is not None
+           and np.isfinite([e.value, e.ci_low, e.ci_high]).all()]
+    if len({x for x, _ in pts}) < 2:
+        return None
+    x = np.array([p[0] for p in pts])
+    y = np.array([p[1].value for p in pts])
+    se = np.array([max((p[1].ci_high - p[1].ci_low) / 3.92, 1e-3) for p in pts])
+    w = 1 / se**2
+    xm = (w * x).sum() / w.sum()
+    sxx = (w * (x - xm) ** 2).sum()
+    slope = float((w * (x - xm) * (y - (w * y).sum() / w.sum())).sum() / sxx)
+    half = 1.96 / math.sqrt(sxx)
+    return Estimate(slope, slope - half, slope + half, len(pts))
+
+
+def _gap(m: dict) -> Estimate | None:
+    return _est(m["contrasts"].get("gold-random"))
+
+
+def _flip(m: dict) -> Estimate | None:
+    return _est(m.get("flip100"))
+
+
+def _params(m: dict) -> str:
+    return f"{m['n_params']:.3g} params" if m.get("n_params") else "size unknown"
+
+
 def verdicts(saved: dict) -> list[Verdict]:
-    models = _by_size(saved)
-    return [_verdict2(models), _verdict6(models)]
+    gs = groups(saved)
+    if not gs:
+        return [Verdict(2, INCONCLUSIVE, RULE_GOLD_CONTROLS, "no models were run", "icl.gold_vs_controls", "real"),
+                Verdict(6, INCONCLUSIVE, RULE_FLIP, "no models were run", "icl.flip_following", "real")]
+    return [v for source, task, ms in gs for v in (_verdict2(source, task, ms), _verdict6(source, task, ms))]
 
 
-def _verdict2(models: list[dict]) -> Verdict:
-    rule = ("For the largest model (sum scoring, largest k): supported if gold-label accuracy beats both "
-            "zero-shot and random-label accuracy (paired bootstrap 95% CI of each difference above 0); "
-            f"not supported if either difference's CI upper bound is below {MIN_GAIN}; inconclusive otherwise.")
-    if not models:
-        return Verdict(2, INCONCLUSIVE, rule, "no models were run", rule_id='icl.gold_vs_controls')
+def _verdict2(source: str, task: str, models: list[dict]) -> Verdict:
+    ladder = source == "ladder"
+    rule, rule_id = (RULE_GOLD_RANDOM, "icl.gold_vs_random") if ladder else (RULE_GOLD_CONTROLS, "icl.gold_vs_controls")
     m = models[-1]
-    z, r = _est(m["contrasts"]["gold-zero-shot"]), _est(m["contrasts"]["gold-random"])
-    evidence = f"{m['model']} ({m['task']}): gold - zero-shot {_fmt(z)}; gold - random {_fmt(r)}"
-    if z.ci_low > 0 and r.ci_low > 0:
+    z, r = _est(m["contrasts"]["gold-zero-shot"]), _gap(m)
+    assert r is not None and z is not None
+    per = "; ".join(f"{x['model']} ({_params(x)}) {_fmt(g)}" for x in models if (g := _gap(x)) is not None)
+    slope = size_slope(models, _gap)
+    evidence = (f"{task}, largest {m['model']}: gold - random {_fmt(r)}; gold - zero-shot {_fmt(z)}. "
+                f"gold - random by size: {per}; slope per decade of parameters "
+                + (_fmt(slope) if slope else "not estimable (fewer than two sized models)"))
+    if ladder and task.startswith("world"):
+        evidence += ("; every world item's label follows from its clause's sentiment word, so each is solvable in "
+                     "principle (no per-item solvability check beyond that)")
+    tests = [r] if ladder else [z, r]
+    if min(e.n for e in tests) < MIN_N:
+        label = INCONCLUSIVE
+        evidence += f"; only {min(e.n for e in tests)} paired answers"
+    elif all(e.ci_low > 0 for e in tests):
         label = SUPPORTED
-    elif z.ci_high < MIN_GAIN or r.ci_high < MIN_GAIN:
+    elif any(e.ci_high < MIN_GAIN for e in tests):
         label = NOT_SUPPORTED
     else:
         label = INCONCLUSIVE
-    return Verdict(2, label, rule, evidence, rule_id='icl.gold_vs_controls')
+    return Verdict(2, label, rule, evidence, rule_id, source)
 
 
-def _verdict6(models: list[dict]) -> Verdict:
-    rule = ("Accuracy with 100% of demonstration labels flipped, per model (sum scoring): a model follows the "
-            "demonstrations when its 95% CI upper bound is below chance. Supported if the largest model does and "
-            "the smallest does not; not supported at this scale if no model does; inconclusive otherwise.")
+def _verdict6(source: str, task: str, models: list[dict]) -> Verdict:
     ran = [m for m in models if m.get("flip100")]
-    if len(ran) < 1:
-        return Verdict(6, INCONCLUSIVE, rule, "no model was run with 100% flipped labels", rule_id='icl.flip_following')
-    follows = [_est(m["flip100"]).ci_high < m["chance"] for m in ran]
-    evidence = "; ".join(f"{m['model']}: {_fmt(_est(m['flip100']))} vs chance {m['chance']:.2f}" for m in ran)
-    if len(ran) >= 2 and follows[-1] and not follows[0]:
+    if not ran:
+        return Verdict(6, INCONCLUSIVE, RULE_FLIP, f"{task}: no model was run with 100% flipped labels",
+                       "icl.flip_following", source)
+    flips = [Estimate(m["flip100"]["value"], m["flip100"]["ci_low"], m["flip100"]["ci_high"], m["flip100"]["n"])
+             for m in ran]
+    follows = [e.ci_high < m["chance"] for e, m in zip(flips, ran)]
+    slope = size_slope(ran, _flip)
+    evidence = (f"{task}, smallest to largest: "
+                + "; ".join(f"{m['model']} ({_params(m)}): {_fmt(e)} vs chance {m['chance']:.2f}"
+                            f"{' (follows)' if f else ''}" for m, e, f in zip(ran, flips, follows))
+                + "; slope per decade of parameters " + (_fmt(slope) if slope else "not estimable"))
+    if source == "real" and max((m.get("n_params") or 0) for m in ran) < LARGE_PARAMS:
+        if not any(follows):
+            return Verdict(6, NOT_TESTED, RULE_FLIP, evidence + "; small models keep their priors, as the claim "
+                           "predicts; no large model was tested", "icl.flip_following", source)
+        return Verdict(6, INCONCLUSIVE, RULE_FLIP, evidence + "; a small model follows flipped labels; no large "
+                       "model was tested", "icl.flip_following", source)
+    if len(ran) >= 2 and follows[-1] and not follows[0] and slope is not None and slope.ci_high < 0:
         label = SUPPORTED
-    elif not any(follows):
+    elif not any(follows) or (len(ran) >= 2 and all(follows)):
         label = NOT_SUPPORTED
     else:
         label = INCONCLUSIVE
-    return Verdict(6, label, rule, evidence, rule_id='icl.flip_following')
+    return Verdict(6, label, RULE_FLIP, evidence, "icl.flip_following", source)
 
 
 # -- running several models, and the main job's step ------------------------------------------
@@ -433,4 +528,4 @@ def report_step(ctx) -> None:
     res = run_jobs(jobs, design, ctx.seed, lambda s: load_scorer(s, dtype[s]), show_progress=False)
     config = {"preset": ctx.preset, "ladder": ctx.ladder, "real_models": list(ctx.real_models), "seed": ctx.seed,
               "seeds": list(seeds), "n": ctx.n, "options": o}
-    save(ctx.out, "icl", config, res, {m.model: m.fingerprint for m in res.models}, draw)
+    save(ctx.out, "icl", config, res, {m.model: m.fingerprint for m in res.models}, draw, verdicts)

@@ -35,6 +35,10 @@ class Corpus:
     # A label per text when the corpus was drawn as fixed numbers per group (the world: n
     # documents per task); the bootstrap then resamples within each group, as it was drawn.
     strata: tuple[str, ...] | None = None
+    # The world's known loss floor per text: the generator's own -log P of the text, the
+    # task's choice included, in nats. A corpus with floors is scored with each text's end
+    # token (which the floor counts), so loss minus floor is the excess loss.
+    floors: tuple[float, ...] | None = None
 
     @property
     def tasks(self) -> tuple[str, ...]:
@@ -130,7 +134,10 @@ def world_corpus(seed: int = 0, n_per_task: int = 50) -> Corpus:
         from intuitions.world import heldout_docs
     except ImportError:
         raise UserError("the synthetic world (intuitions.world) is not available: use --file, --spans or --probes") from None
+    from intuitions.world.corpus import task_nats
+
     docs = heldout_docs(seed=seed, n_per_task=n_per_task)
     return Corpus("world", tuple(
         TaggedText(d.text, tuple(TaskSpan(int(s.start), int(s.end), str(s.task)) for s in d.spans), str(d.task))
-        for d in docs), strata=tuple(str(d.task) for d in docs))
+        for d in docs), strata=tuple(str(d.task) for d in docs),
+        floors=tuple(float(d.nats) + task_nats(str(d.task)) for d in docs))
