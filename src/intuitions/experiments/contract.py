@@ -27,6 +27,7 @@ from typing import Any, Callable
 
 from intuitions.errors import UserError
 from intuitions.results import ResultSchemaError, from_jsonable, read_result, write_result
+from intuitions.verdict import Verdict
 
 
 @dataclass(frozen=True)
@@ -46,11 +47,28 @@ class BadResult(UserError):
 
 
 def save(out: Path, experiment: str, config: dict, result: Any, fingerprints: dict[str, str] | None,
-         figures: Callable[[dict, Path], list[Path]]) -> list[Path]:
+         figures: Callable[[dict, Path], list[Path]],
+         verdicts: Callable[[dict], list[Verdict]] | None = None) -> list[Path]:
     """Write result.json, then draw the figures from what was written (the same path a
-    re-render takes, so a figure never shows a number the file does not hold)."""
-    write_result(out, experiment, config, result, fingerprints)
-    return figures(read_result(out), out)
+    re-render takes, so a figure never shows a number the file does not hold).
+
+    With `verdicts` (the package's own `verdicts(saved)`), the verdicts computed from the
+    written document are stored beside it under the top-level key "verdicts", one
+    `{intuition, source, label, rule, rule_id, evidence}` per verdict: a standalone command's
+    result.json then says what the run's report would say about the same data."""
+    path = write_result(out, experiment, config, result, fingerprints)
+    saved = read_result(out)
+    if verdicts is not None:
+        saved["verdicts"] = [verdict_json(v) for v in verdicts(saved)]
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(saved, indent=1, ensure_ascii=False))
+        tmp.replace(path)
+    return figures(saved, out)
+
+
+def verdict_json(v: Verdict) -> dict:
+    return {"intuition": v.intuition, "source": v.source, "label": v.label, "rule": v.rule,
+            "rule_id": v.rule_id, "evidence": v.evidence}
 
 
 def load(out: Path, experiment: str, result_type: type | None) -> dict:
