@@ -12,13 +12,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from intuitions import published
 from intuitions.errors import UserError
 from intuitions.experiments.emergence import core as exp
 from intuitions.experiments.emergence import readers as eio
 from intuitions.experiments.emergence.measures import Options, Rule, bigbench_measures, higher_is_better, metric_kind
 from intuitions.fit import sigmoid as sf
 
-EXTERNAL = Path(__file__).parents[1].parent / "shared" / "external"
+EXTERNAL = published.ROOT  # the published tables ship with the package
 SCALES = np.logspace(6, 10, 9)  # one grid step = 0.5 decade
 GRID = np.arange(9)
 
@@ -403,13 +404,10 @@ def test_bad_table_subprocess(tmp_path):
     assert p.stderr.strip().count("\n") == 0 and "non-numeric" in p.stderr and "Traceback" not in p.stderr
 
 
-# -- the real tables (skipped when /work/shared/external is absent) --------------------------
+# -- the published tables (shipped in src/intuitions/data/published) ----------------------
 
 def _external(name):
-    path = EXTERNAL / name
-    if not path.exists():
-        pytest.skip(f"{path} not present")
-    return str(path)
+    return str(published.path(name))
 
 
 def _check(a):

@@ -1,22 +1,20 @@
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.optimize import check_grad, minimize_scalar
 
-from intuitions import paths
+from intuitions import paths, published
 from intuitions.errors import BadData
 from intuitions.experiments.contract import StepContext
 from intuitions.experiments.scaling import core as scaling
 from intuitions.fit import powerlaw as pl
 from intuitions.verdict import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED
 
-EXTERNAL = Path(__file__).parents[1].parent / "shared" / "external"
-CHINCHILLA = EXTERNAL / "chinchilla_epoch_points.csv"
+CHINCHILLA = published.path(published.CHINCHILLA)  # ships with the package
 TRUE = {"E": 1.69, "A": 406.4, "alpha": 0.34, "B": 410.7, "beta": 0.28}  # Chinchilla's published law
 FAST = pl.FitOptions(bootstrap=60, refine=16)
 
@@ -115,7 +113,6 @@ def test_compute_optimal_matches_numerical_minimum():
         assert 6 * n_opt * d_opt == pytest.approx(c)
 
 
-@pytest.mark.skipif(not CHINCHILLA.exists(), reason="external Chinchilla points absent")
 def test_chinchilla_points_fit_like_the_epoch_replication():
     pts = scaling.read_table(CHINCHILLA, pl.FORMS["chinchilla"], exclude_col="epoch_excluded_outlier")
     assert len(pts) == 240
