@@ -73,7 +73,7 @@ def markdown(rows: list[Row], sims: int, seed: int, command: str) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument("--sims", type=int, default=200, help="simulations per case and condition (>= 200 to report)")
     ap.add_argument("--seed", type=int, default=1, help="0 settles thresholds; report on 1 and up")
     ap.add_argument("--only", default="", help="comma list of packages (default: every package with an audit)")

@@ -50,7 +50,7 @@ def ladder_doc(rng: np.random.Generator, planted: bool) -> dict:
     for i, s in enumerate(scales):
         rows.append({"model": f"m{i}", "scale": s, "task": "all", "metric": "loss",
                      "value": 0.69 + 0.3 * (s / scales[0]) ** -0.35 + rng.normal(0, 0.003), "stderr": 0.003})
-    a = analyze(Loaded(_frame(rows), "simulated ladder", "ladder", 0, []), Options())
+    a = analyze(Loaded(_frame(rows), "simulated ladder", "ladder", 0, ()), Options())
     return {"experiment": "emergence", "config": {}, "result": to_jsonable(a)}
 
 
@@ -64,7 +64,7 @@ def published_doc(rng: np.random.Generator, planted: bool) -> dict:
         for i, s in enumerate(scales):
             rows.append({"model": f"m{i}", "scale": s, "task": f"task{j}", "metric": "acc",
                          "value": float(np.clip(p[i] + rng.normal(0, 0.01), 0, 1))})
-    a = analyze(Loaded(_frame(rows), "simulated table", "table", 0, []), Options(chance={"*": 0.25}))
+    a = analyze(Loaded(_frame(rows), "simulated table", "table", 0, ()), Options(chance={"*": 0.25}))
     return {"experiment": "emergence", "config": {}, "result": to_jsonable(a)}
 
 

@@ -335,7 +335,7 @@ def extrapolate(s: Series, yo, noise, n_fit: int, rule: Rule, floor: float, ceil
     best = max(pts, key=lambda p: (p.ci_low if math.isfinite(p.ci_low) else -math.inf, p.surprise))
     # Two-sided p-value of the surprise, Bonferroni over the predicted sizes: below 0.05 exactly
     # when the interval above excludes 0. Its half-width is q·sd, q the (1 - 0.05/m) quantile.
-    band = rule.fit == "sigmoid" and f.free == ("x0", "k")
+    band = rule.fit == "sigmoid" and getattr(f, "free", None) == ("x0", "k")
     dof = (math.inf if known else max(f.dof, 1)) if band else f.interval_dof
     sd = (hi - lo) / (2 * sf.quantile(conf, dof))
     with np.errstate(divide="ignore", invalid="ignore"):
