@@ -19,15 +19,15 @@ from __future__ import annotations
 import argparse
 import os
 import time
-from pathlib import Path
 
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import huber, logsumexp
 
+from intuitions import published
 from intuitions.fit import powerlaw as pl
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "external" / "chinchilla_epoch_points.csv"
+DATA = published.ROOT / published.CHINCHILLA
 
 
 def load() -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:

@@ -12,13 +12,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from intuitions import published
 from intuitions.errors import UserError
 from intuitions.experiments.emergence import core as exp
 from intuitions.experiments.emergence import readers as eio
 from intuitions.experiments.emergence.measures import Options, Rule, bigbench_measures, higher_is_better, metric_kind
 from intuitions.fit import sigmoid as sf
 
-EXTERNAL = Path(__file__).parents[1].parent / "shared" / "external"
+EXTERNAL = published.ROOT  # the published tables ship with the package
 SCALES = np.logspace(6, 10, 9)  # one grid step = 0.5 decade
 GRID = np.arange(9)
 
@@ -241,7 +242,7 @@ def test_scale_from_name():
 
 # -- the ladder and the main-job step -------------------------------------------------------
 
-def _ladder_evals(params, jump: bool = True, overall_row: bool = False) -> pd.DataFrame:
+def _ladder_evals(params, jump: bool = True, overall_row: bool = False, logprob_jumps: bool = False) -> pd.DataFrame:
     """The shape of family/<preset>/evals.csv: a mid-run checkpoint, a decayed branch and the
     final model per member; only final rows carry the accuracies the test is about."""
     rng = np.random.default_rng(0)
@@ -257,8 +258,9 @@ def _ladder_evals(params, jump: bool = True, overall_row: bool = False) -> pd.Da
             loss = 3.0 * (p / 1e5) ** -0.1 + (0 if final else 1)
             for task, acc in tasks.items():
                 a = float(np.clip(acc[i] + rng.normal(0, 0.005), 0, 1)) if final else 0.0
+                lp = -loss - (8 * (1 - a) if logprob_jumps and task == "arith" else 0)
                 for metric, v, se, ch in (("exact_match", a, 0.01, 0.0), ("choice_accuracy", max(a, 0.25), 0.01, 0.25),
-                                          ("answer_logprob", -loss, 0.01, -20.0), ("loss", loss, 0.005, 6.9)):
+                                          ("answer_logprob", lp, 0.01, -20.0), ("loss", loss, 0.005, 6.9)):
                     rows.append(dict(common, task=task, metric=metric, value=v, stderr=se, chance=ch))
             if overall_row:
                 rows.append(dict(common, task="all", metric="loss", value=loss, stderr=0.005, chance=6.9))
@@ -276,14 +278,16 @@ def _step(tmp_path, options=None):
     from intuitions.experiments.contract import StepContext
     from intuitions.results import read_result
 
-    ctx = StepContext(out=tmp_path / "step", preset="quick", ladder="family:quick", real_models=(), options=options or {})
+    options = {"published": False, **(options or {})}
+    ctx = StepContext(out=tmp_path / "step", preset="quick", ladder="family:quick", real_models=(), options=options)
     exp.report_step(ctx)
     saved = read_result(ctx.out)
-    return saved, exp.verdicts(saved)
+    assert [v.label for v in exp.verdicts(saved)] == [v["label"] for v in saved["verdicts"]]  # stored beside
+    return saved, [v for v in exp.verdicts(saved) if v.source == "ladder"]
 
 
 def test_ladder_step_supported(tmp_path):
-    _write_ladder(_ladder_evals([1e5, 2e5, 4e5, 8e5, 1.6e6, 3.2e6]))
+    _write_ladder(_ladder_evals([1e5, 2e5, 4e5, 8e5, 1.6e6, 3.2e6], logprob_jumps=True))
     saved, (v,) = _step(tmp_path)
     r = saved["result"]
     assert r["n_sizes"] == 6 and r["emergent_tasks"] == ["arith"]
@@ -294,7 +298,13 @@ def test_ladder_step_supported(tmp_path):
     assert (tmp_path / "step" / "emergence_scatter.png").exists()
     assert (tmp_path / "step" / "emergence_metrics.png").exists()
     arith = next(t for t in r["tasks"] if t["task"] == "arith")
-    assert arith["mirage"]["jump_persists"] is False  # answer_logprob improves smoothly
+    assert arith["mirage"]["jump_persists"] is True and arith["metric_only"] is False
+    # The same jump in exact match while answer_logprob improves smoothly: emergent in exact match only.
+    _write_ladder(_ladder_evals([1e5, 2e5, 4e5, 8e5, 1.6e6, 3.2e6]))
+    saved, (v,) = _step(tmp_path)
+    arith = next(t for t in saved["result"]["tasks"] if t["task"] == "arith")
+    assert arith["emergent"] and arith["metric_only"] is True and saved["result"]["emergent_tasks"] == []
+    assert v.label == "not supported at this scale" and "in exact match only" in v.evidence
 
 
 def test_ladder_step_not_supported_and_inconclusive(tmp_path):
@@ -304,10 +314,10 @@ def test_ladder_step_not_supported_and_inconclusive(tmp_path):
     assert v.label == "not supported at this scale"
     _write_ladder(_ladder_evals([1e5, 2e5, 4e5]))
     _, (v,) = _step(tmp_path)
-    assert v.label == "inconclusive" and "3 sizes" in v.evidence
+    assert v.label == "not tested" and "3 sizes" in v.evidence
     _write_ladder(_ladder_evals([1e5, 2e5]))  # the smoke ladder: too few sizes for any trend
     saved, (v,) = _step(tmp_path)
-    assert v.label == "inconclusive" and saved["result"]["tasks"] == [] and saved["result"]["n_sizes"] == 2
+    assert v.label == "not tested" and saved["result"]["tasks"] == [] and saved["result"]["n_sizes"] == 2
 
 
 def test_ladder_checkpoints_as_points():
@@ -325,8 +335,9 @@ def test_ladder_step_with_external_table(tmp_path):
     _shapes(0).to_csv(table, index=False)
     saved, (v,) = _step(tmp_path, {"tables": [{"path": str(table), "name": "synthetic"}], "min_sharpness": 2.5})
     ext = saved["result"]["external"]
-    assert ext[0]["source"] == "synthetic" and ext[0]["emergent_tasks"] == ["sharp"]
-    assert saved["result"]["rule"]["min_sharpness"] == 2.5 and "synthetic: 1 of 3" in v.evidence
+    assert ext[0]["source"] == "synthetic" and "sharp" in ext[0]["emergent_tasks"]
+    [pub] = [w for w in exp.verdicts(saved) if w.source == "published"]
+    assert saved["result"]["rule"]["min_sharpness"] == 2.5 and "synthetic: 9 sizes" in pub.evidence
     assert (tmp_path / "step" / "external1_emergence_grid.png").exists()
 
 
@@ -403,13 +414,10 @@ def test_bad_table_subprocess(tmp_path):
     assert p.stderr.strip().count("\n") == 0 and "non-numeric" in p.stderr and "Traceback" not in p.stderr
 
 
-# -- the real tables (skipped when /work/shared/external is absent) --------------------------
+# -- the published tables (shipped in src/intuitions/data/published) ----------------------
 
 def _external(name):
-    path = EXTERNAL / name
-    if not path.exists():
-        pytest.skip(f"{path} not present")
-    return str(path)
+    return str(published.path(name))
 
 
 def _check(a):
@@ -446,3 +454,51 @@ def test_external_ukp(tmp_path):
     a = exp.analyze(loaded, Options(primary_metric="exact_match_accuracy"))
     _check(a)
     assert len(a.tasks) >= 20 and any(t.mirage for t in a.tasks)
+
+
+def test_binary_choice_at_chance_then_slow_rise_is_not_emergent(tmp_path):
+    """Issue 19's done-when: exact match on a two-label task sits at 0.5 (chance, not 0), then
+    rises slowly; the ladder records its exact-match chance as 0."""
+    acc = [0.5, 0.5, 0.5, 0.51, 0.53, 0.55, 0.57]
+    rows = []
+    for i, a in enumerate(acc):
+        for metric, v, ch in (("exact_match", a, 0.0), ("choice_accuracy", a, 0.5)):
+            rows.append(dict(member=f"s{i}", params=1e5 * 2 ** i, task="sentiment", metric=metric, value=v,
+                             stderr=np.sqrt(a * (1 - a) / 200), chance=ch, n=200, kind="final", step=1))
+    path = tmp_path / "binary.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    a = exp.analyze(eio.load(eio.TableSpec(path=str(path), model_col="member")), Options())
+    [t] = a.tasks
+    assert t.metric == "exact_match" and t.chance == 0.5 and not t.emergent
+    assert any("binary-choice" in n for n in a.notes)
+    out = tmp_path / "out"
+    r = subprocess.run([sys.executable, "-m", "intuitions.cli", "emergence", str(path), "--model-col", "member",
+                        "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads((out / "result.json").read_text())
+    assert [v["label"] for v in doc["verdicts"]] == ["not supported at this scale"]
+    assert doc["verdicts"][0]["source"] == "published" and doc["verdicts"][0]["intuition"] == 5
+
+
+def test_flat_then_jump_that_keeps_rising_is_emergent(tmp_path):
+    """Sharpness is reported, not required: 0.000-0.002 for three sizes, then 0.32 and 0.50."""
+    df = pd.DataFrame([dict(model=f"m{i}", params=1e8 * 4 ** i, task="t", metric="exact_match", value=v, n=1000)
+                       for i, v in enumerate([0.0, 0.001, 0.002, 0.32, 0.50])])
+    path = tmp_path / "jump.csv"
+    df.to_csv(path, index=False)
+    [t] = exp.analyze(eio.load(eio.TableSpec(path=str(path))), Options(chance={"t": 0.0})).tasks
+    assert t.emergent and t.metric_only is None
+
+
+def test_explicit_chance_makes_a_metric_bounded(tmp_path):
+    df = pd.DataFrame([dict(model=f"m{i}", params=1e8 * 4 ** i, task="t", value=v)
+                       for i, v in enumerate([0.25, 0.25, 0.26, 0.6, 0.8])])
+    path = tmp_path / "v.csv"
+    df.to_csv(path, index=False)
+    [t] = exp.analyze(eio.load(eio.TableSpec(path=str(path), metric_col="value")), Options(chance={"*": 0.25})).tasks
+    assert t.kind == "discontinuous" and t.chance == 0.25
+
+
+def test_holm_adjustment():
+    adj = exp.holm_adjust([0.01, 0.04, 0.03, 0.5])
+    np.testing.assert_allclose(adj, [0.04, 0.09, 0.09, 0.5])

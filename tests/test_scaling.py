@@ -1,22 +1,20 @@
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.optimize import check_grad, minimize_scalar
 
-from intuitions import paths
+from intuitions import paths, published
 from intuitions.errors import BadData
 from intuitions.experiments.contract import StepContext
 from intuitions.experiments.scaling import core as scaling
 from intuitions.fit import powerlaw as pl
-from intuitions.verdict import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED
+from intuitions.verdict import INCONCLUSIVE, NOT_SUPPORTED, NOT_TESTED, SUPPORTED
 
-EXTERNAL = Path(__file__).parents[1].parent / "shared" / "external"
-CHINCHILLA = EXTERNAL / "chinchilla_epoch_points.csv"
+CHINCHILLA = published.path(published.CHINCHILLA)  # ships with the package
 TRUE = {"E": 1.69, "A": 406.4, "alpha": 0.34, "B": 410.7, "beta": 0.28}  # Chinchilla's published law
 FAST = pl.FitOptions(bootstrap=60, refine=16)
 
@@ -115,7 +113,6 @@ def test_compute_optimal_matches_numerical_minimum():
         assert 6 * n_opt * d_opt == pytest.approx(c)
 
 
-@pytest.mark.skipif(not CHINCHILLA.exists(), reason="external Chinchilla points absent")
 def test_chinchilla_points_fit_like_the_epoch_replication():
     pts = scaling.read_table(CHINCHILLA, pl.FORMS["chinchilla"], exclude_col="epoch_excluded_outlier")
     assert len(pts) == 240
@@ -169,24 +166,64 @@ def test_ladder_prediction_and_verdict(tmp_path):
     ladder_frame().to_csv(path, index=False)
     pts = scaling.read_table(path, pl.FORMS["chinchilla"], scaling.Columns(params="non_embedding_params"),
                              kinds=scaling.LADDER_KINDS)
-    res = scaling.run(pts, scaling.ScalingRequest("chinchilla", holdout=1, fit=FAST))
+    res = scaling.run(pts, scaling.ScalingRequest("chinchilla", holdout=1, fit=FAST, floor=1.5))
     assert res.n_fit == 8 and res.n_holdout == 1 and res.predictions[0].member == "m4"
-    for p in res.predictions:
-        assert p.rel_error < 0.03 and p.pi_low <= p.predicted <= p.pi_high
+    assert res.settings["bootstrap_by"] == "member" and res.settings["bootstrap_start"].startswith("cold")
+    p = res.predictions[0]
+    assert p.rel_error < 0.03 and p.pi_low <= p.predicted <= p.pi_high
+    assert p.previous == pytest.approx(pts.loss[np.asarray(pts.member) == "m3"][-1])  # m3's final run
+    c = res.check
+    assert c is not None and c.floor == 1.5 and c.n == 1 and c.allowed_outside == 0
+    assert c.law_error < c.previous_error  # the law sees the gain from size that persistence misses
     from intuitions.results import to_jsonable
 
     saved = {"config": {}, "result": {"sources": {"ladder": to_jsonable(res)}}}
+    chk, big = saved["result"]["sources"]["ladder"]["check"], saved["result"]["sources"]["ladder"]["predictions"][0]
+    chk.update(law_error=0.01, previous_error=0.1, no_floor_error=0.05, n_outside=0)
+    big.update(pi_low=1.0, pi_high=5.0)
     [v] = scaling.verdicts(saved)
-    assert v.label == SUPPORTED and "m4" in v.evidence
-    # The same numbers with the largest run's loss 20% off must flip the verdict.
-    big = max(saved["result"]["sources"]["ladder"]["predictions"], key=lambda q: q["compute"])
-    big["actual"] = big["predicted"] * 1.2
-    big["rel_error"] = abs(big["predicted"] - big["actual"]) / big["actual"]
+    assert v.label == SUPPORTED and "m4" in v.evidence and v.source == "ladder"
+    chk.update(no_floor_error=0.01)  # a baseline does as well: not supported
+    assert scaling.verdicts(saved)[0].label == NOT_SUPPORTED
+    chk.update(no_floor_error=0.05, n_outside=1)  # outside its interval
     assert scaling.verdicts(saved)[0].label == NOT_SUPPORTED
     skipped = {"result": {"sources": {"ladder": {"status": "skipped", "reason": "only 4 points"}}}}
-    assert scaling.verdicts(skipped)[0].label == INCONCLUSIVE
+    assert scaling.verdicts(skipped)[0].label == NOT_TESTED
     saved["result"]["sources"]["ladder"]["warnings"] = ["params takes only 2 distinct value(s)"]
     assert scaling.verdicts(saved)[0].label == INCONCLUSIVE
+
+
+def test_cli_plateau_is_not_supported(tmp_path):
+    """Issue 19's done-when: a ladder whose largest member merely repeats the previous
+    member's loss must not support 'loss falls predictably'."""
+    df = ladder_frame()
+    prev = df[(df.member == "m3") & (df.kind == "final")].loss.iloc[0]
+    df.loc[(df.member == "m4") & (df.kind == "final"), "loss"] = prev
+    root = paths.family_root() / "quick"
+    root.mkdir(parents=True)
+    df.to_csv(root / "runs.csv", index=False)
+    (root / "irreducible.json").write_text(json.dumps({"heldout_floor_per_token": 1.5}))
+    out = tmp_path / "out"
+    r = _cli("scaling", "fit", "--family", "quick", "--holdout", "1", "--bootstrap", "40", "--refine", "8",
+             "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    doc = json.loads((out / "result.json").read_text())
+    [v] = doc["verdicts"]
+    assert v["label"] == "not supported at this scale" and v["source"] == "ladder" and v["intuition"] == 4
+    assert doc["result"]["check"]["floor"] == 1.5 and doc["result"]["check"]["previous_error"] < 0.01
+
+
+def test_published_chinchilla_is_a_source_by_default(tmp_path):
+    root = paths.family_root() / "smoke"
+    root.mkdir(parents=True)
+    ladder_frame(seed=1).to_csv(root / "runs.csv", index=False)
+    ctx = StepContext(out=tmp_path / "step", preset="smoke", ladder="family:smoke", real_models=(),
+                      options={"bootstrap": 20, "refine": 8, "published_bootstrap": 20})
+    scaling.report_step(ctx)
+    saved = json.loads((ctx.out / "result.json").read_text())
+    pub = saved["result"]["sources"]["published"]
+    assert pub["n_holdout"] == 24 and pub["settings"]["bootstrap_by"] == "point"
+    assert {v["source"] for v in saved["verdicts"]} == {"ladder", "published"}
 
 
 def test_two_sizes_are_flagged_not_identified(tmp_path):

@@ -93,7 +93,7 @@ def emergence(
 
         config = {"input": str(table) if table else f"family:{family}", "opts": opts,
                   "reader": {k: v for k, v in locals().items() if k in _READER_KEYS}}
-        save(out, "emergence", config, analysis, {}, draw)
+        save(out, "emergence", config, analysis, {}, draw, exp.verdicts)
         console().print(f"wrote {out / 'result.json'} and figures")
 
 
@@ -153,3 +153,6 @@ def _print(a) -> None:
                       f"vs direct {_fmt(ts.direct_mae)} on {len(ts.points)} held-out sizes → {ts.better}"
                       + ("" if ts.identified else " (the small models' accuracy is flat: the loss→accuracy link is not identified)"))
     con.print(f"emergent: {', '.join(a.emergent_tasks) or 'none'}")
+    only = [t.task for t in a.tasks if t.emergent and t.metric_only]
+    if only:
+        con.print(f"emergent in exact match only: {', '.join(only)}")

@@ -55,6 +55,13 @@ def fit(
     exclude_col: Annotated[Optional[str], typer.Option("--exclude-col", help="Drop rows where this column is true/non-zero (e.g. epoch_excluded_outlier).")] = None,
     holdout: Annotated[int, typer.Option("--holdout", help="Predict the k largest runs (or ladder members) instead of fitting them.")] = 0,
     holdout_by: Annotated[str, typer.Option("--holdout-by", help="auto (member for a ladder, else compute) | compute | params | member.")] = "auto",
+    holdout_frac: Annotated[float, typer.Option(
+        "--holdout-frac", help="With --holdout 0: predict this share of the runs (the largest), e.g. 0.1.")] = 0.0,
+    floor: Annotated[Optional[float], typer.Option(
+        "--floor", help="Known irreducible loss (default: the entropy floor in irreducible.json beside the "
+                        "table, else the fitted E).")] = None,
+    bootstrap_by: Annotated[str, typer.Option(
+        "--bootstrap-by", help="auto (member when the table has members, else point) | member | point.")] = "auto",
     delta: Annotated[float, typer.Option("--delta", help="Huber threshold on log-loss residuals.")] = 1e-3,
     bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap refits for the 95% intervals (0: none).")] = 1000,
     refine: Annotated[int, typer.Option("--refine", help="Best grid starts refined with L-BFGS.")] = 64,
@@ -75,6 +82,12 @@ def fit(
         raise UserError(f"--holdout must be 0 or more, got {holdout}")
     if holdout_by not in exp.HOLDOUT_BY:
         raise UserError(f"--holdout-by must be one of {', '.join(exp.HOLDOUT_BY)}, got {holdout_by!r}")
+    if not 0 <= holdout_frac < 1:
+        raise UserError(f"--holdout-frac must be in [0, 1), got {holdout_frac}")
+    if bootstrap_by not in ("auto", "member", "point"):
+        raise UserError(f"--bootstrap-by must be auto, member or point, got {bootstrap_by!r}")
+    if floor is not None and not floor >= 0:
+        raise UserError(f"--floor must be 0 or more, got {floor}")
     if not delta > 0:
         raise UserError(f"--delta must be positive, got {delta}")
     if bootstrap < 0:
@@ -96,8 +109,11 @@ def fit(
     kind_list = _kinds(kinds, exp.LADDER_KINDS if family else None)
     cols = exp.Columns(params_col, tokens_col, loss_col, flops_col)
     pts = exp.read_table(path, the_form, cols, exclude_col, drop_untrained=family is not None, kinds=kind_list)
+    known = floor if floor is not None else exp.known_floor(path)
+    floor_source = "given" if floor is not None else "known entropy floor" if known is not None else ""
     req = exp.ScalingRequest(the_form.name, holdout, holdout_by, budget_vals,
-                             pl.FitOptions(delta=delta, grid=grid, refine=refine, bootstrap=bootstrap, seed=seed))
+                             pl.FitOptions(delta=delta, grid=grid, refine=refine, bootstrap=bootstrap, seed=seed),
+                             holdout_frac, known, floor_source, bootstrap_by)
     res = _run_with_progress(exp, pts, req, bootstrap)
     _print(res)
     if out is not None:
@@ -106,8 +122,9 @@ def fit(
 
         config = {"table": str(path), "family": family, "form": the_form.name, "columns": pts.columns,
                   "exclude_col": exclude_col, "kinds": kind_list, "holdout": holdout, "holdout_by": holdout_by, "delta": delta,
-                  "bootstrap": bootstrap, "refine": refine, "budgets": list(budget_vals), "seed": seed}
-        figs = save(out, "scaling", config, res, {}, draw)
+                  "bootstrap": bootstrap, "refine": refine, "budgets": list(budget_vals), "seed": seed,
+                  "holdout_frac": holdout_frac, "floor": known, "bootstrap_by": bootstrap_by}
+        figs = save(out, "scaling", config, res, {}, draw, exp.verdicts)
         console().print(f"wrote {out / 'result.json'} and {', '.join(p.name for p in figs)}")
 
 
@@ -154,6 +171,16 @@ def _print(res) -> None:
         inside = sum(p.inside_pi for p in res.predictions)
         mean_rel = sum(p.rel_error for p in res.predictions) / len(res.predictions)
         con.print(f"held out: mean relative error {mean_rel:.2%}; {inside}/{len(res.predictions)} inside the 95% PI")
+    if res.check is not None:
+        c = res.check
+        con.print(f"mean error on the reducible loss (floor {c.floor:.4g}, {c.floor_source}): law {c.law_error:.1%} · "
+                  f"previous size {c.previous_error:.1%} · power law without E {c.no_floor_error:.1%}; "
+                  f"{c.n_outside} outside the PI (chance allows {c.allowed_outside})")
+        from intuitions.experiments.scaling.core import verdicts
+        from intuitions.results import to_jsonable
+
+        for v in verdicts({"config": {}, "result": to_jsonable(res)}):
+            con.print(f"intuition 4 ({v.source}): {v.label}")
     if res.compute_optimal:
         t = Table("compute C", "N*(C)", "D*(C)", "tokens per parameter")
         for o in res.compute_optimal:

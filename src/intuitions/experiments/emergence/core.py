@@ -8,6 +8,7 @@ The measures and the rule live in `intuitions.experiments.emergence.measures`; r
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import asdict, dataclass, field
 
@@ -26,7 +27,7 @@ from intuitions.experiments.emergence.measures import (
 )
 from intuitions.experiments.emergence.readers import OVERALL_TASKS, Loaded
 from intuitions.fit import sigmoid as sf
-from intuitions.verdict import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED, Verdict
+from intuitions.verdict import INCONCLUSIVE, NOT_SUPPORTED, NOT_TESTED, SUPPORTED, Verdict
 
 INTUITIONS = (5,)
 MIN_SIZES = 3  # a trend over fewer sizes says nothing about its shape
@@ -88,10 +89,13 @@ class TaskRecord:
     extrapolation_surprise_ci: list | None
     extrapolation_cutoff: float | None
     criteria: dict
-    emergent: bool
+    emergent: bool  # the three criteria hold and the surprise survives Holm's correction over the tasks
     metrics: list[MetricMeasures]
     mirage: MirageCheck | None
     two_step: TwoStep | None
+    p_unpredicted: float = 1.0  # the surprise's p-value (Bonferroni over the predicted sizes)
+    p_holm: float = 1.0  # ... Holm-adjusted over every task of this table
+    metric_only: bool | None = None  # emergent in the discontinuous metric only; None: no continuous metric
 
 
 @dataclass(frozen=True)
@@ -117,7 +121,7 @@ class Analysis:
     rule_text: str
     tasks: list[TaskRecord]
     ranking: list[str]
-    emergent_tasks: list[str]
+    emergent_tasks: list[str]  # emergent, and not in exact match only
     overall_loss: OverallLoss | None
     notes: list[str]
     dropped_rows: int
@@ -180,8 +184,11 @@ def analyze(loaded: Loaded, opts: Options | None = None, allow_empty: bool = Fal
     is_overall = df["task"].str.lower().isin(OVERALL_TASKS)
     tasks_df = df[~is_overall]
     records = []
+    binary = []
     for (family, task), g in tasks_df.groupby(["family", "task"], sort=True):
         metrics = {m: mg for m, mg in g.groupby("metric", sort=True)}
+        metrics, fixed = _binary_choice_chance(metrics, task, opts)
+        binary += [_label(family, task)] if fixed else []
         series = {m: make_series(mg, family, task, m, opts) for m, mg in metrics.items()}
         short = [m for m, s in series.items() if len(s.scale) < MIN_SIZES]
         if short:
@@ -192,6 +199,10 @@ def analyze(loaded: Loaded, opts: Options | None = None, allow_empty: bool = Fal
         primary = _pick_primary({m: metrics[m] for m in series}, opts)
         measured = {m: measure(s, opts.rule) for m, s in series.items()}
         records.append(_record(family, task, primary, measured, series, opts))
+    if binary:
+        notes.append(f"exact-match chance set to 0.5 for binary-choice tasks (a model that has learned the "
+                     f"answer format but not the task picks one of two labels): {', '.join(binary)}")
+    records = holm(records, opts.rule.alpha)
     if not records and not allow_empty:
         raise UserError(f"{loaded.source}: no task has at least {MIN_SIZES} sizes "
                         f"(found {df['scale'].nunique()} distinct scales)")
@@ -199,7 +210,7 @@ def analyze(loaded: Loaded, opts: Options | None = None, allow_empty: bool = Fal
     sizes = len(np.unique(df["scale"])) if not opts.bins or not records else max(r.n_sizes for r in records)
     return Analysis(loaded.source, loaded.kind, int(df["model"].nunique()), int(sizes), asdict(opts.rule),
                     opts.rule.text(), ranked, [_label(r.family, r.task) for r in ranked],
-                    [_label(r.family, r.task) for r in ranked if r.emergent],
+                    [_label(r.family, r.task) for r in ranked if r.emergent and not r.metric_only],
                     overall_loss(df, opts), notes, loaded.dropped)
 
 
@@ -213,14 +224,62 @@ def _rank_key(r: TaskRecord):
     return (r.emergent, met, round(frac, 6), min(r.sharpness, 1e9))
 
 
+def _binary_choice_chance(metrics: dict, task: str, opts: Options) -> tuple[dict, bool]:
+    """Exact match on a task whose answer is one of two labels (choice accuracy at chance 0.5)
+    is at chance at 0.5, not 0: a model that has learned the format writes one of the labels.
+    The ladder's evals record 0 (free generation); a chance given by option wins."""
+    ch = metrics.get("choice_accuracy")
+    if ch is None or task in opts.chance or not np.isclose(ch["chance"].median(), 0.5):
+        return metrics, False
+    fixed = False
+    out = dict(metrics)
+    for m, mg in metrics.items():
+        low = m.lower()
+        if m != "choice_accuracy" and metric_kind(m, opts) == "discontinuous" and "exact" in low \
+                and not (mg["chance"] > 0).any():
+            out[m] = mg.assign(chance=0.5)
+            fixed = True
+    return out, fixed
+
+
+def holm(records: list[TaskRecord], alpha: float) -> list[TaskRecord]:
+    """Holm's step-down adjustment of every task's p-value; a task is emergent only when its
+    three criteria hold and its adjusted p-value is below alpha."""
+    p = np.array([r.p_unpredicted for r in records], float)
+    adj = holm_adjust(p)
+    return [dataclasses.replace(r, p_holm=float(a), emergent=bool(r.emergent and a < alpha))
+            for r, a in zip(records, adj)]
+
+
+def holm_adjust(p) -> np.ndarray:
+    p = np.asarray(p, float)
+    m = len(p)
+    if m == 0:
+        return p
+    order = np.argsort(p, kind="stable")
+    adj = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[order]))
+    out = np.empty(m)
+    out[order] = adj
+    return out
+
+
 def _record(family, task, primary, measured: dict[str, MetricMeasures], series, opts) -> TaskRecord:
     p = measured[primary]
     ex = p.extrapolation
+    if ex is not None:  # the continuous metrics are tested on the same split as the primary one
+        same = dataclasses.replace(opts.rule, cutoff=ex.cutoff)
+        measured = {m: (v if m == primary or v.kind != "continuous" else measure(series[m], same))
+                    for m, v in measured.items()}
+    mirage = _mirage(p, measured)
+    metric_only = None
+    if mirage is not None and p.emergent:
+        metric_only = not mirage.jump_persists
     return TaskRecord(
         task, family, primary, p.kind, len(p.scales), p.improvement, p.linearity, p.breakthroughness, p.sharpness,
         p.chance, p.emergence_scale, ex.best.surprise if ex else None,
         [ex.best.ci_low, ex.best.ci_high] if ex else None, ex.cutoff if ex else None, p.criteria, p.emergent,
-        list(measured.values()), _mirage(p, measured), _two_step(p, measured, series, opts))
+        list(measured.values()), mirage, _two_step(p, measured, series, opts),
+        ex.p_value if ex else 1.0, 1.0, metric_only)
 
 
 def _mirage(p: MetricMeasures, measured: dict[str, MetricMeasures]) -> MirageCheck | None:
@@ -329,7 +388,23 @@ def options_from(d: dict, rule: Rule | None = None) -> Options:
                    primary_metric=d.get("primary_metric"), loss_metric=d.get("loss_metric"))
 
 
+PUBLISHED_TABLES = (  # the published tables the run reads by default (data/published, see its README)
+    {"name": "ObsScaling (pooled, FLOPs axis, 8 bins)", "file": "obsscaling_emergent_capability_eval.csv",
+     "wide": True, "scale_col": "flops_1e21", "bins": 8, "chance": {"parsinlu_qa_2": 0.25}},
+    {"name": "UKP BIG-bench (closed prompts, 0-shot)", "file": "ukp_on_emergence_bigbench_scores.csv",
+     "where": ["prompt_type=closed", "number_of_shots=0"], "n_col": "n_examples",
+     "metric_col": "exact_match_accuracy,bert_score_accuracy,edit_distance,single_bert_score",
+     "primary_metric": "exact_match_accuracy"},
+    {"name": "Pythia deduped (0-shot)", "file": "pythia_evals.csv", "where": ["variant=deduped", "num_fewshot=0"],
+     "chance": {"arc_easy": 0.25, "arc_challenge": 0.25, "piqa": 0.5, "winogrande": 0.5, "wsc": 0.5,
+                "sciq": 0.25, "logiqa": 0.25, "hendrycksTest_mean_of_57": 0.25}},
+)
+
+
 def report_step(ctx) -> None:
+    """The ladder's evals, and the published tables (PUBLISHED_TABLES unless `tables` is set;
+    `published = false` drops them), each analysed alone; verdicts per source."""
+    from intuitions import published
     from intuitions.experiments.contract import save
     from intuitions.experiments.emergence.figures import draw
     from intuitions.experiments.emergence.readers import TableSpec, load, load_ladder
@@ -339,13 +414,17 @@ def report_step(ctx) -> None:
     preset = ctx.ladder.split(":", 1)[1].split("/")[0]
     rule = Rule(**{k: v for k, v in ctx.options.items() if k in RULE_KEYS})
     main = analyze(load_ladder(preset), options_from(ctx.options, rule), allow_empty=True)
+    tables = list(ctx.options.get("tables", []))
+    if "tables" not in ctx.options and ctx.options.get("published", True):
+        tables = [{**{k: v for k, v in t.items() if k != "file"}, "path": str(published.path(t["file"])),
+                   "published": True} for t in PUBLISHED_TABLES]
     external = []
-    for t in ctx.options.get("tables", []):
-        spec = TableSpec.from_options({k: v for k, v in t.items() if k not in ANALYSIS_KEYS | {"name"}})
+    for t in tables:
+        spec = TableSpec.from_options({k: v for k, v in t.items() if k not in ANALYSIS_KEYS | {"name", "published"}})
         a = analyze(load(spec), options_from(t, rule))
         external.append(a if "name" not in t else _renamed(a, str(t["name"])))
     result = Analysis(**{**main.__dict__, "external": external})
-    save(ctx.out, "emergence", {"ladder": ctx.ladder, "options": ctx.options}, result, {}, draw)
+    save(ctx.out, "emergence", {"ladder": ctx.ladder, "options": ctx.options}, result, {}, draw, verdicts)
 
 
 def _renamed(a: Analysis, name: str) -> Analysis:
@@ -356,39 +435,69 @@ def _task_evidence(t: dict) -> str:
     ci = t.get("extrapolation_surprise_ci") or [None, None]
     sur = t.get("extrapolation_surprise")
     sharp = t.get("sharpness")
-    return (f"{_label(t.get('family', ''), t['task'])} ({t['metric']}): sharpness "
-            f"{'inf' if sharp is None else f'{sharp:.2f}'}, emergence scale {_g(t.get('emergence_scale'))}, "
-            f"surprise {_g(sur)} [{_g(ci[0])}, {_g(ci[1])}]")
+    ts = t.get("two_step")
+    two = "" if not ts else (f"; two-step MAE {_g(ts.get('two_step_mae'))} vs direct {_g(ts.get('direct_mae'))}"
+                             f" ({ts.get('better')})")
+    only = {True: "; in exact match only", False: "; persists in a continuous metric", None: ""}[t.get("metric_only")]
+    return (f"{_label(t.get('family', ''), t['task'])} ({t['metric']}): emergence scale "
+            f"{_g(t.get('emergence_scale'))}, surprise {_g(sur)} [{_g(ci[0])}, {_g(ci[1])}], Holm p "
+            f"{_g(t.get('p_holm'))}, sharpness {'inf' if sharp is None else f'{sharp:.2f}'}{only}{two}")
 
 
 def _g(v) -> str:
     return "n/a" if v is None else f"{v:.3g}"
 
 
+RULE_ID = "emergence.wei_definition"
+
+
+def rule_text(rule: Rule | None = None) -> str:
+    return (f"Per source (the ladder; the published tables together): supported when at least one task is "
+            f"emergent and not in exact match only, and the overall loss, where the table has one, does not "
+            f"jump itself (improves and is under-predicted by the same test); not supported at this scale when "
+            f"no task is emergent, or only in exact match; inconclusive when the overall loss jumps too; not "
+            f"tested when no table of the source has at least {MIN_SIZES_VERDICT} sizes. "
+            + (rule or Rule()).text())
+
+
+def _source(a: dict) -> str:
+    return "ladder" if a.get("kind") == "ladder" else "published"
+
+
 def verdicts(saved: dict) -> list[Verdict]:
+    """One verdict per source present (the ladder; the published tables together). Holm's
+    correction is redone over every task of the source, so more tables cannot mean more luck."""
     r = saved.get("result", saved)
-    rule = ("Supported when at least one task is called emergent while the overall loss falls smoothly (it "
-            "improves and does not jump: criteria 3 and 4 below do not both hold for it); not supported at this scale when no task is "
-            f"emergent; inconclusive with fewer than {MIN_SIZES_VERDICT} sizes, or when tasks jump but the overall "
-            f"loss is missing or jumps too. Emergent means: " + r["rule_text"])
-    emergent = [t for t in r["tasks"] if t["emergent"]]
-    ol = r.get("overall_loss")
-    loss_txt = ("no overall loss in the table" if ol is None else
-                f"overall loss ({ol['source']}) linearity {ol['linearity']:.2f}, sharpness "
-                f"{'inf' if ol['sharpness'] is None else format(ol['sharpness'], '.2f')}, "
-                f"{'smooth' if ol['smooth'] else 'not smooth'}")
-    ev = [f"{r['source']}: {r['n_sizes']} sizes, {len(emergent)} of {len(r['tasks'])} tasks emergent", loss_txt]
-    ev += [_task_evidence(t) for t in emergent[:5]]
-    for ext in r.get("external") or []:
-        em = [t for t in ext["tasks"] if t["emergent"]]
-        ev.append(f"{ext['source']}: {len(em)} of {len(ext['tasks'])} tasks emergent"
-                  + (": " + "; ".join(_task_evidence(t) for t in em[:5]) if em else ""))
-    if r["n_sizes"] < MIN_SIZES_VERDICT:
-        label = INCONCLUSIVE
-    elif not emergent:
-        label = NOT_SUPPORTED
-    elif ol is not None and ol["smooth"]:
-        label = SUPPORTED
-    else:
-        label = INCONCLUSIVE
-    return [Verdict(5, label, rule, "; ".join(ev), rule_id='emergence.task_jumps')]
+    analyses = [r] + list(r.get("external") or [])
+    rule = Rule(**{k: v for k, v in (r.get("rule") or {}).items() if k in Rule.__dataclass_fields__})
+    text = rule_text(rule)
+    out = []
+    for source in ("ladder", "published"):
+        mine = [a for a in analyses if _source(a) == source]
+        if not mine:
+            continue
+        usable = [a for a in mine if a["n_sizes"] >= MIN_SIZES_VERDICT and a["tasks"]]
+        ev = [f"{a['source']}: {a['n_sizes']} sizes, {len(a['tasks'])} tasks" for a in mine]
+        if not usable:
+            out.append(Verdict(5, NOT_TESTED, text, "; ".join(ev) + f" (fewer than {MIN_SIZES_VERDICT} sizes)",
+                               RULE_ID, source))
+            continue
+        tasks = [(a, t) for a in usable for t in a["tasks"]]
+        adj = holm_adjust([t.get("p_unpredicted", 1.0) for _, t in tasks])
+        called = [(a, {**t, "p_holm": float(p)}) for (a, t), p in zip(tasks, adj)
+                  if p < rule.alpha and all(t["criteria"].get(k) for k in ("improves", "absent_when_small",
+                                                                          "unpredicted"))]
+        full = [(a, t) for a, t in called if t.get("metric_only") is not True]
+        only = [(a, t) for a, t in called if t.get("metric_only") is True]
+        jumping = [a["source"] for a in usable if (a.get("overall_loss") or {}).get("jumps")]
+        ev = [f"{a['source']}: {a['n_sizes']} sizes, {sum(1 for b, _ in full if b is a)} of {len(a['tasks'])} "
+              f"tasks emergent, {sum(1 for b, _ in only if b is a)} in exact match only"
+              + ("" if not a.get("overall_loss") else
+                 f", overall loss {'jumps' if a['overall_loss']['jumps'] else 'smooth'}") for a in usable]
+        ev += [f"{a['source']} {_task_evidence(t)}" for a, t in (full + only)[:6]]
+        if full:
+            label = INCONCLUSIVE if any(a["source"] in jumping for a, _ in full) else SUPPORTED
+        else:
+            label = NOT_SUPPORTED
+        out.append(Verdict(5, label, text, "; ".join(ev), RULE_ID, source))
+    return out

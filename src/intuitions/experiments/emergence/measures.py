@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy import stats as st
 
 from intuitions.errors import UserError
 from intuitions.fit import sigmoid as sf
@@ -46,6 +47,7 @@ class Rule:
     fit: str = "linear"  # trend for the extrapolation test: linear (in log scale) | sigmoid
     cutoff: float | None = None  # fit on sizes below this scale; None = automatic
     min_fit: int = 2  # fewest sizes a trend is fitted to
+    alpha: float = 0.05  # family-wise error over the tasks of a source (Holm) for "unpredicted"
 
     def __post_init__(self):
         if self.fit not in ("linear", "sigmoid"):
@@ -67,17 +69,19 @@ class Rule:
         z = f"{self.margin_z:g}" if self.margin_z is not None else "z"
         zdef = "" if self.margin_z is not None else (
             ", z = the two-sided 95% normal quantile Bonferroni-corrected over the n sizes (2.77 for 9)")
-        return (f"A task is called emergent when all four hold for its primary metric, oriented so higher is "
-                f"better: (1) improves: I(y) > 0 and, for a bounded score (accuracy, exact match), by at least "
-                f"{self.min_rise:g} of its full range (0-1, or 0-100 for percentages); (2) absent when small: an emergence scale exists (the first "
-                f"size from which every larger size scores above chance + max({self.min_margin:g}, "
-                f"{z}·stderr){zdef}) with at least {self.min_below} smaller sizes not above it; "
-                f"(3) concentrated: breakthroughness / linearity >= {self.min_sharpness:g} (1 for a straight "
-                f"line); (4) unpredicted: a {self.fit} trend in log-scale fitted on the sizes {cut} "
-                f"under-predicts some larger size, with the 95% interval of actual - predicted (family-wise over "
-                f"the predicted sizes, Bonferroni) above 0 and "
-                f"the surprise at least {self.min_surprise_frac:g} of |I(y)|. A metric 'jumps' when (3) and "
-                f"(4) hold.")
+        return (f"A task is called emergent (Wei et al. 2022) when three things hold for its primary metric, "
+                f"oriented so higher is better: (1) clearly present in larger models: it improves by at least "
+                f"{self.min_rise:g} of the range from chance to the best score (a bounded score), and every size "
+                f"from an emergence scale on scores above chance + max({self.min_margin:g}, {z}·stderr){zdef}; "
+                f"(2) absent in smaller ones: at least {self.min_below} smaller sizes are not above that; (3) not "
+                f"predicted: a {self.fit} trend in log-scale fitted on the sizes {cut} under-predicts some larger "
+                f"size, the surprise is at least {self.min_surprise_frac:g} of the rise, and the p-value of the "
+                f"surprise (Bonferroni over the predicted sizes) stays below {self.alpha:g} after Holm's "
+                f"correction over every task of the source. Stderr is the table's, or binomial from the number "
+                f"of items; with neither, {NOISE_FLOOR:g} of a bounded score's range, or a straight line's "
+                f"residual scatter for other metrics. Sharpness and breakthroughness are reported, not required. "
+                f"A task is emergent in exact match only when a continuous metric of it exists and none is "
+                f"under-predicted.")
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,8 @@ def _row_sigma(g: pd.DataFrame, kind: str) -> np.ndarray:
 
 def make_series(g: pd.DataFrame, family: str, task: str, metric: str, opts: Options) -> Series:
     kind = metric_kind(metric, opts)
+    if kind == "continuous" and _explicit_chance(task, metric, opts) and g["value"].between(0, 100).all():
+        kind = "discontinuous"  # a chance level given for it makes it a bounded score
     g = g.assign(_sigma=_row_sigma(g, kind))
     if opts.bins:
         edges = np.linspace(np.log10(g["scale"].min()), np.log10(g["scale"].max()) + 1e-9, opts.bins + 1)
@@ -169,6 +175,15 @@ def make_series(g: pd.DataFrame, family: str, task: str, metric: str, opts: Opti
     full_range = (1.0 if value.max() <= 1 else 100.0) if bounded else float("nan")
     return Series(family, task, metric, kind, hib, scale, value, sigma,
                   n_models.astype(int), chance, source, ceiling, full_range)
+
+
+def _explicit_chance(task: str, metric: str, opts: Options) -> bool:
+    """--chance names this task (or every task, for a metric not known to be continuous)."""
+    if metric in opts.continuous:
+        return False
+    low = metric.lower()
+    known_continuous = low in CONTINUOUS or "logprob" in low or low.endswith(("_loss", "perplexity", "ppl"))
+    return task in opts.chance or ("*" in opts.chance and not known_continuous)
 
 
 def _best_possible(value: np.ndarray, kind: str, hib: bool) -> float:
@@ -214,13 +229,24 @@ def bigbench_measures(y) -> BigBench:
     return BigBench(i, lin, brk, math.sqrt(mean2 / med2) if med2 > 0 else math.inf)
 
 
-def point_noise(y, sigma) -> np.ndarray:
-    """Noise per point: the stated stderr; else the series' own scatter, from the median
-    absolute step (robust: a single jump does not inflate it); floored at 1% of the range so
-    a run of identical scores never claims infinite precision."""
+NOISE_FLOOR = 0.02  # noise of a bounded score with no stderr and no n, as a share of its range
+
+
+def point_noise(y, sigma, full_range: float = float("nan"), x=None) -> np.ndarray:
+    """Noise per point: the stated stderr (or the binomial one from n). With neither, never
+    the series' own step sizes (a flat-then-jump series has tiny steps and would look
+    precise): a bounded score gets NOISE_FLOOR of its range (a proportion near 0.5 over ~600
+    items); another metric the residual scatter of a straight line in log-scale through all
+    sizes (a jump inflates it, so it cannot favour one). Floored at 1% of the span."""
     y, sigma = np.asarray(y, float), np.asarray(sigma, float)
-    steps = np.abs(np.diff(y))
-    own = 1.4826 * float(np.median(steps)) / math.sqrt(2) if len(steps) else 0.0
+    if math.isfinite(full_range):
+        own = NOISE_FLOOR * full_range
+    elif len(y) > 2:
+        xx = np.log10(np.asarray(x, float)) if x is not None else np.arange(len(y), dtype=float)
+        res = y - np.polyval(np.polyfit(xx, y, 1), xx)
+        own = float(np.sqrt(np.sum(res**2) / (len(y) - 2)))
+    else:
+        own = 0.0
     floor = 0.01 * float(np.ptp(y))
     out = np.maximum(np.where(np.isfinite(sigma), sigma, own), floor)
     return np.where(out > 0, out, np.nan)
@@ -265,6 +291,7 @@ class Extrapolation:
     n_fit: int
     points: tuple[SurprisePoint, ...]
     best: SurprisePoint  # the held-out size with the highest lower bound (the clearest miss)
+    p_value: float = 1.0  # one-sided p of the largest under-prediction, Bonferroni over the predicted sizes
 
 
 def choose_fit_count(n: int, onset_index: int | None, scale, rule: Rule) -> int:
@@ -306,7 +333,16 @@ def extrapolate(s: Series, yo, noise, n_fit: int, rule: Rule, floor: float, ceil
                               float(act[i] - pred.mean[i]), float(act[i] - hi[i]), float(act[i] - lo[i]))
                 for i in range(len(act)))
     best = max(pts, key=lambda p: (p.ci_low if math.isfinite(p.ci_low) else -math.inf, p.surprise))
-    return Extrapolation(rule.fit, float(s.scale[n_fit]), n_fit, pts, best)
+    # Two-sided p-value of the surprise, Bonferroni over the predicted sizes: below 0.05 exactly
+    # when the interval above excludes 0. Its half-width is q·sd, q the (1 - 0.05/m) quantile.
+    band = rule.fit == "sigmoid" and getattr(f, "free", None) == ("x0", "k")
+    dof = (math.inf if known else max(f.dof, 1)) if band else f.interval_dof
+    sd = (hi - lo) / (2 * sf.quantile(conf, dof))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (act - (lo + hi) / 2) / sd
+    tail = st.norm.sf(t) if math.isinf(dof) else st.t.sf(t, dof)
+    p_value = float(min(1.0, 2 * len(act) * float(np.min(np.where(np.isfinite(t), tail, 1.0)))))
+    return Extrapolation(rule.fit, float(s.scale[n_fit]), n_fit, pts, best, p_value)
 
 
 @dataclass(frozen=True)
@@ -334,7 +370,7 @@ class MetricMeasures:
 
 def measure(s: Series, rule: Rule) -> MetricMeasures:
     yo = s.sign * s.value
-    noise = point_noise(s.value, s.sigma)
+    noise = point_noise(s.value, s.sigma, s.full_range, s.scale)
     bb = bigbench_measures(yo)
     disc = s.kind == "discontinuous"
     ons = None
@@ -348,13 +384,17 @@ def measure(s: Series, rule: Rule) -> MetricMeasures:
     unpredicted = bool(ex is not None and ex.best.ci_low > 0
                        and ex.best.surprise >= rule.min_surprise_frac * abs(bb.improvement))
     absent = None if ons is None else bool(ons.index is not None and ons.n_below >= rule.min_below)
-    # A rise from 0 to 0.002 exact match (or from 91% to 97%) can be "significant" and
-    # "sharp" and still not be an ability appearing: demand a share of the score's full range.
+    # A rise from 0 to 0.002 exact match (or from 91% to 97%) can be "significant" and still
+    # not be an ability appearing: demand a share of the way from chance to the best score.
     span = s.full_range if math.isfinite(s.full_range) else 0.0
+    if span and math.isfinite(s.chance) and math.isfinite(s.ceiling):
+        span = abs(s.ceiling - s.chance)
     material = bb.improvement > 0 and bb.improvement >= rule.min_rise * span
+    # Sharpness is a measure, not a criterion: a score at 0 for three sizes that then reaches
+    # 0.32 and 0.50 keeps rising after its jump, and is emergent all the same (Wei et al. 2022).
     crit = {"improves": bool(material), "absent_when_small": absent,
             "concentrated": bb.sharpness >= rule.min_sharpness, "unpredicted": unpredicted}
-    jump = bool(crit["improves"] and crit["concentrated"] and unpredicted)
+    jump = bool(crit["improves"] and unpredicted)
     return MetricMeasures(
         s.metric, s.kind, s.higher_is_better, s.scale.tolist(), s.value.tolist(), noise.tolist(),
         s.n_models.tolist(), bb.improvement, bb.linearity, bb.breakthroughness, bb.sharpness,

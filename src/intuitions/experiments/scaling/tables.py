@@ -18,13 +18,16 @@ def key_tables(saved: dict) -> list[Table]:
                        "; ".join(f"{k} = {est(v)}" for k, v in p.items()),
                        est(s.get("fit", {}).get("r2_log")), f"{s.get('n_fit')} fit / {s.get('n_holdout')} held out"])
         for q in s.get("predictions", []):
+            rel = q.get("rel_error")
             preds.append([name, q.get("member") or "—", est(q.get("params")), est(q.get("tokens")),
                           est({"value": q["predicted"], "ci_low": q.get("pi_low"), "ci_high": q.get("pi_high")}),
-                          est(q.get("actual")), f"{100 * q['rel_error']:.2f}%" if q.get("rel_error") is not None else "—"])
+                          est(q.get("actual")), est(q.get("previous")), est(q.get("no_floor")),
+                          f"{100 * rel:.2f}%" if rel is not None else "—"])
     out = [{"title": "fitted laws (95% bootstrap CI)", "columns": ["source", "law", "parameters", "R² (log)", "points"],
             "rows": params}]
     if preds:
         out.append({"title": "held-out predictions (95% prediction interval)",
-                    "columns": ["source", "member", "N", "D", "predicted loss", "actual", "relative error"],
+                    "columns": ["source", "member", "N", "D", "predicted loss", "actual", "previous size", "no floor",
+                                "relative error"],
                     "rows": preds})
     return out
