@@ -302,7 +302,6 @@ def train_member(cfg: TrainConfig, progress: Progress | None = None) -> Path:
     import torch
 
     from intuitions.family.evaluate import eval_set
-    from intuitions.results import versions
 
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     member = Path(cfg.out_dir)
@@ -321,27 +320,16 @@ def train_member(cfg: TrainConfig, progress: Progress | None = None) -> Path:
     es = eval_set(cfg.world_seed, cfg.eval_docs_per_task, cfg.eval_items_per_task)
     es_ckpt = eval_set(cfg.world_seed, cfg.checkpoint_eval_docs_per_task, cfg.checkpoint_eval_items_per_task)
     branch_at = {b - decay_len(cfg, b): b for b in cfg.branch_steps}
-    save = lambda: _save_state(member, model, opt, step, {"config": cfg.identity(), "train_s": train_s, "eval_s": eval_s})
+    save = lambda: _save_state(member, model, opt, step,  # noqa: E731
+                               {"config": cfg.identity(), "train_s": train_s, "eval_s": eval_s})
     log = open(member / "log.jsonl", "a")
     load0 = os.getloadavg()[0]
     done_here, window_t, window_loss, window_n = 0, time.perf_counter(), 0.0, 0
     while True:
-        if step in branch_at:
-            b = branch_at[step]
-            dest = member / "branches" / f"tokens_{b * cfg.tokens_per_step}"
-            if not dest.exists():
-                save()  # a kill during the branch restarts the branch, not the run
-                t0 = time.perf_counter()
-                bm = copy.deepcopy(model)
-                bo = _optimizer(bm, cfg)
-                bo.load_state_dict(copy.deepcopy(opt.state_dict()))  # its own moments, not the run's
-                for s in range(step, b):
-                    train_step(bm, bo, batch(stream, cfg, s), lr_at(cfg, s, b), cfg.grad_clip)
-                train_s += time.perf_counter() - t0
-                t0 = time.perf_counter()
-                _save_model(bm, tok, dest, cfg, b, "branch", es, {"branch_of_steps": cfg.steps})
-                eval_s += time.perf_counter() - t0
-                del bm, bo
+        if step in branch_at and not _branch_dir(member, cfg, branch_at[step]).exists():
+            save()  # a kill during the branch restarts the branch, not the run
+            dt, de = _train_branch(model, opt, stream, tok, cfg, step, branch_at[step], member, es)
+            train_s, eval_s = train_s + dt, eval_s + de
         if step in cfg.checkpoint_steps and step < cfg.steps:
             dest = member / "checkpoints" / f"step_{step}"
             if not dest.exists():
@@ -377,7 +365,37 @@ def train_member(cfg: TrainConfig, progress: Progress | None = None) -> Path:
     run = _save_model(model, tok, staged, cfg, cfg.steps, "final", es, {})
     eval_s += time.perf_counter() - t0
     _finalise(member, staged)
-    meta = {
+    meta = _member_meta(cfg, model, tok, run, train_s, eval_s, load0)
+    (member / "member.json").write_text(json.dumps(meta, indent=1))
+    shutil.rmtree(member / "resume", ignore_errors=True)
+    return member
+
+
+def _branch_dir(member: Path, cfg: TrainConfig, b: int) -> Path:
+    return member / "branches" / f"tokens_{b * cfg.tokens_per_step}"
+
+
+def _train_branch(model, opt, stream, tok, cfg: TrainConfig, step: int, b: int, member: Path,
+                  es) -> tuple[float, float]:
+    """A decay branch: from `step`, a copy of the run (with its own copy of the optimizer's
+    moments) cools down to step b and is saved; the run itself is not touched. Returns the
+    seconds spent training and evaluating it."""
+    t0 = time.perf_counter()
+    bm = copy.deepcopy(model)
+    bo = _optimizer(bm, cfg)
+    bo.load_state_dict(copy.deepcopy(opt.state_dict()))
+    for s in range(step, b):
+        train_step(bm, bo, batch(stream, cfg, s), lr_at(cfg, s, b), cfg.grad_clip)
+    t1 = time.perf_counter()
+    _save_model(bm, tok, _branch_dir(member, cfg, b), cfg, b, "branch", es, {"branch_of_steps": cfg.steps})
+    return t1 - t0, time.perf_counter() - t1
+
+
+def _member_meta(cfg: TrainConfig, model, tok, run: dict, train_s: float, eval_s: float, load0: float) -> dict:
+    """member.json: what was trained, how, how fast, and the settings it is reused under."""
+    from intuitions.results import versions
+
+    return {
         "n_params": run["params"], "non_embedding_params": run["non_embedding_params"],
         "layers": cfg.layers, "width": cfg.width, "heads": model.config.num_attention_heads,
         "ffn": model.config.intermediate_size,
@@ -390,7 +408,3 @@ def train_member(cfg: TrainConfig, progress: Progress | None = None) -> Path:
         "world": {"dir": cfg.world_dir, "seed": cfg.world_seed}, "config": cfg.identity(),
         "versions": versions(),
     }
-    (member / "member.json").write_text(json.dumps(meta, indent=1))
-    shutil.rmtree(member / "resume", ignore_errors=True)
-    return member
-
