@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test test-fast bench bench-env gemma vllm-env llamacpp llama-server clean
+.PHONY: setup run test lint test-fast results bench bench-env gemma vllm-env llamacpp llama-server clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ run: setup
 
 test: setup
 	$(PY) -m pytest -q
+
+# ruff (pyflakes, import order, bugbear, line length) and pyright (basic): configs in pyproject.toml.
+lint: setup
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/pyright src
 
 test-fast: setup
 	$(PY) -m pytest -q -m "not slow and not real"
