@@ -332,12 +332,15 @@ def options_from(d: dict, rule: Rule | None = None) -> Options:
 def report_step(ctx) -> None:
     from intuitions.experiments.contract import save
     from intuitions.experiments.emergence.figures import draw
+    from intuitions.experiments.emergence.options import EmergenceOptions
     from intuitions.experiments.emergence.readers import TableSpec, load, load_ladder
+    from intuitions.experiments.optionspec import parse
 
     if not ctx.ladder.startswith("family:"):
         raise UserError(f"emergence needs a ladder like family:quick, got {ctx.ladder!r}")
     preset = ctx.ladder.split(":", 1)[1].split("/")[0]
-    rule = Rule(**{k: v for k, v in ctx.options.items() if k in RULE_KEYS})
+    opts = parse(EmergenceOptions, ctx.options, "[options.emergence]")
+    rule = Rule(**{k: getattr(opts, k) for k in RULE_KEYS})
     main = analyze(load_ladder(preset), options_from(ctx.options, rule), allow_empty=True)
     external = []
     for t in ctx.options.get("tables", []):

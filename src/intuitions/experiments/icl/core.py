@@ -426,9 +426,12 @@ def report_step(ctx) -> None:
     from intuitions.commands.common import load_scorer
     from intuitions.experiments.contract import save
     from intuitions.experiments.icl.figures import draw
+    from intuitions.experiments.icl.options import IclOptions
+    from intuitions.experiments.optionspec import parse
     from intuitions.models import zoo
 
-    o = {**STEP_DEFAULTS.get(ctx.preset, STEP_DEFAULTS["quick"]), **ctx.options}
+    opts = parse(IclOptions, ctx.options, "[options.icl]")
+    o = {**STEP_DEFAULTS.get(ctx.preset, STEP_DEFAULTS["quick"]), **opts.given()}
     seeds = tuple(range(ctx.seed, ctx.seed + max(1, min(ctx.seeds, o["max_seeds"]))))
     design = Design(tuple(o["k"]), tuple(o["flips"]), seeds, ctx.n)
     ladder = zoo.expand(ctx.ladder) if ctx.ladder else []
@@ -437,5 +440,6 @@ def report_step(ctx) -> None:
     dtype = {s: o["real_dtype"] if s in ctx.real_models else o["dtype"] for s in ladder + list(ctx.real_models)}
     res = run_jobs(jobs, design, ctx.seed, lambda s: load_scorer(s, dtype[s]), show_progress=False)
     config = {"preset": ctx.preset, "ladder": ctx.ladder, "real_models": list(ctx.real_models), "seed": ctx.seed,
-              "seeds": list(seeds), "n": ctx.n, "options": o}
+              "seeds": list(seeds), "n": ctx.n,
+              "options": {**STEP_DEFAULTS.get(ctx.preset, STEP_DEFAULTS["quick"]), **ctx.options}}
     save(ctx.out, "icl", config, res, {m.model: m.fingerprint for m in res.models}, draw)

@@ -330,23 +330,23 @@ def report_step(ctx) -> None:
     table, exclude_col, params_col_table, tokens_col, loss_col, flops_col, table_holdout (0),
     table_holdout_by ("compute"); for the verdict: max_rel_error (0.05), max_pi_halfwidth (0.10)."""
     from intuitions.experiments.contract import save
+    from intuitions.experiments.optionspec import parse
     from intuitions.experiments.scaling.figures import draw
+    from intuitions.experiments.scaling.options import ScalingOptions
 
-    o = ctx.options
-    fit_opts = pl.FitOptions(seed=ctx.seed, bootstrap=int(o.get("bootstrap", 1000)),
-                             delta=float(o.get("delta", 1e-3)), refine=int(o.get("refine", 64)))
+    o = parse(ScalingOptions, ctx.options, "[options.scaling]")
+    fit_opts = pl.FitOptions(seed=ctx.seed, bootstrap=o.bootstrap, delta=o.delta, refine=o.refine)
     jobs = {}
     preset = ctx.ladder.split(":", 1)[-1]
-    kinds = tuple(o.get("kinds", LADDER_KINDS)) or None
-    jobs["ladder"] = (lambda: read_table(family_table(preset), pl.FORMS["chinchilla"],
-                                         Columns(params=o.get("params_col", LADDER_PARAMS)),
+    kinds = o.kinds or None
+    jobs["ladder"] = (lambda: read_table(family_table(preset), pl.FORMS["chinchilla"], Columns(params=o.params_col),
                                          drop_untrained=True, kinds=kinds),
-                      ScalingRequest("chinchilla", int(o.get("holdout", 1)), "member", fit=fit_opts))
-    if o.get("table"):
-        cols = Columns(*(o.get(k) for k in ("params_col_table", "tokens_col", "loss_col", "flops_col")))
-        jobs["table"] = (lambda: read_table(Path(o["table"]), pl.FORMS["chinchilla"], cols, o.get("exclude_col")),
-                         ScalingRequest("chinchilla", int(o.get("table_holdout", 0)),
-                                        o.get("table_holdout_by", "compute"), fit=fit_opts))
+                      ScalingRequest("chinchilla", o.holdout, "member", fit=fit_opts))
+    if o.table:
+        table = o.table
+        cols = Columns(o.params_col_table, o.tokens_col, o.loss_col, o.flops_col)
+        jobs["table"] = (lambda: read_table(Path(table), pl.FORMS["chinchilla"], cols, o.exclude_col),
+                         ScalingRequest("chinchilla", o.table_holdout, o.table_holdout_by, fit=fit_opts))
     sources = {}
     for name, (load, req) in jobs.items():
         pts = load()  # a missing or malformed table is the user's to fix: let it raise
@@ -354,9 +354,8 @@ def report_step(ctx) -> None:
             sources[name] = run(pts, req)
         except UserError as e:  # too few points (or members) for the law: a finding, not a crash
             sources[name] = Skipped("skipped", str(e))
-    config = {"ladder": ctx.ladder, "seed": ctx.seed, "options": dict(o),
-              "max_rel_error": float(o.get("max_rel_error", MAX_REL_ERROR)),
-              "max_pi_halfwidth": float(o.get("max_pi_halfwidth", MAX_PI_HALFWIDTH))}
+    config = {"ladder": ctx.ladder, "seed": ctx.seed, "options": dict(ctx.options),
+              "max_rel_error": o.max_rel_error, "max_pi_halfwidth": o.max_pi_halfwidth}
     save(ctx.out, "scaling", config, ScalingReport(sources), {}, draw)
 
 
