@@ -183,6 +183,9 @@ def analyze(loaded: Loaded, opts: Options | None = None, allow_empty: bool = Fal
     for (family, task), g in tasks_df.groupby(["family", "task"], sort=True):
         metrics = {m: mg for m, mg in g.groupby("metric", sort=True)}
         series = {m: make_series(mg, family, task, m, opts) for m, mg in metrics.items()}
+        notes += [f"{_label(family, task)}: {m} values go up to {s.percent_rescaled:g} while chance is "
+                  f"{s.chance:g} ({s.chance_source}): read as percent and divided by 100"
+                  for m, s in series.items() if s.percent_rescaled is not None]
         short = [m for m, s in series.items() if len(s.scale) < MIN_SIZES]
         if short:
             notes.append(f"{_label(family, task)}: skipped {', '.join(short)} (fewer than {MIN_SIZES} sizes)")
