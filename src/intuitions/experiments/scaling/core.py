@@ -90,6 +90,12 @@ def _column(df, qty: str, name: str | None, required: bool, where: str) -> str |
     return found
 
 
+def _row(df, i: int) -> int:
+    """The row number the user sees in the file (data rows from 1) of the i-th row left in
+    `df`: filters keep the file's index, so a row dropped before it still counts."""
+    return int(df.index[i]) + 1
+
+
 def _numeric(df, col: str, where: str) -> np.ndarray:
     import pandas as pd
 
@@ -98,7 +104,7 @@ def _numeric(df, col: str, where: str) -> np.ndarray:
     bad = num.isna() & raw.notna()
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise BadData(f"{where}: column {col!r} has a non-numeric value {raw.iloc[i]!r} in row {i + 1}")
+        raise BadData(f"{where}: column {col!r} has a non-numeric value {raw.iloc[i]!r} in row {_row(df, i)}")
     x = num.to_numpy(float)
     for test, what in ((np.isnan, "a missing (NaN) value"), (np.isinf, "an infinite value"),
                        (lambda v: v <= 0, "a non-positive value")):
@@ -106,7 +112,7 @@ def _numeric(df, col: str, where: str) -> np.ndarray:
         if len(hit):
             i = int(hit[0])
             extra = f" {x[i]:g}" if what == "a non-positive value" else ""
-            raise BadData(f"{where}: column {col!r} has {what}{extra} in row {i + 1}"
+            raise BadData(f"{where}: column {col!r} has {what}{extra} in row {_row(df, i)}"
                           + (" (power laws need positive values)" if extra else ""))
     return x
 
@@ -126,15 +132,15 @@ def read_table(path: Path, form: pl.Form, cols: Columns = Columns(), exclude_col
     if exclude_col is not None:
         if exclude_col not in df.columns:
             raise BadData(f"{where} has no column {exclude_col!r} to exclude rows by")
-        df = df[~df[exclude_col].fillna(0).astype(bool)].reset_index(drop=True)
+        df = df[~df[exclude_col].fillna(0).astype(bool)]
     if kinds:
         if "kind" not in df.columns:
             raise BadData(f"{where} has no 'kind' column to select {', '.join(kinds)} rows by")
-        df = df[df["kind"].astype(str).isin(kinds)].reset_index(drop=True)
+        df = df[df["kind"].astype(str).isin(kinds)]
     if drop_untrained and "tokens" in df.columns:
         import pandas as pd
 
-        df = df[pd.to_numeric(df["tokens"], errors="coerce").fillna(1) > 0].reset_index(drop=True)
+        df = df[pd.to_numeric(df["tokens"], errors="coerce").fillna(1) > 0]
     if len(df) == 0:
         raise BadData(f"{where} has no rows")
     flops_col = _column(df, "flops", cols.flops, False, where)
@@ -153,10 +159,13 @@ def read_table(path: Path, form: pl.Form, cols: Columns = Columns(), exclude_col
                 vals[q] = _numeric(df, c, where)
             except BadData:
                 vals[q] = np.full(len(df), np.nan)
-    dup = df.duplicated(subset=used, keep=False).to_numpy()
-    if dup.any():
-        rows = np.flatnonzero(dup)[:2] + 1
-        raise BadData(f"{where}: rows {rows[0]} and {rows[1]} are duplicates (same {', '.join(used)})")
+    dup = df.duplicated(subset=used, keep="first").to_numpy()
+    if dup.any():  # name the first repeat and the row it repeats (not merely the first two flagged)
+        j = int(np.flatnonzero(dup)[0])
+        earlier, row = df[used].iloc[:j], df[used].iloc[j]
+        same = ((earlier == row) | (earlier.isna() & row.isna())).all(axis=1).to_numpy()
+        i = int(np.flatnonzero(same)[0]) if same.any() else j
+        raise BadData(f"{where}: rows {_row(df, i)} and {_row(df, j)} are duplicates (same {', '.join(used)})")
     compute = vals["flops"] if flops_col else 6.0 * vals["params"] * vals["tokens"]
     member = tuple(df["member"].astype(str)) if "member" in df.columns else None
     return Points(str(path), vals["params"], vals["tokens"], compute, vals["loss"], member,
@@ -300,6 +309,12 @@ def run(pts: Points, req: ScalingRequest, progress=None) -> ScalingResult:
                 "seed": o.seed, "level": o.level, "holdout": req.holdout, "holdout_by": req.holdout_by,
                 "grid": {"e": o.grid.e, "coef": o.grid.coef, "exponent": o.grid.exponent},
                 "columns": pts.columns, "optimizer": "L-BFGS-B", "ftol": o.ftol, "gtol": o.gtol}
+    if len(train) > o.subsample:  # only large tables: small ones keep their settings as they were
+        settings["large_table"] = (f"grid scored and refined on {o.subsample} of {len(train)} points (seeded), "
+                                   f"best {o.polish} distinct solutions refined on all")
+    if o.bootstrap and pl.n_refits(len(train), o) < o.bootstrap:
+        settings["bootstrap_capped"] = (f"{pl.n_refits(len(train), o)} refits instead of {o.bootstrap}: "
+                                        f"{len(train)} points x refits capped at {o.max_boot_work:.0e}")
     points = {"params": pts.params, "tokens": pts.tokens, "compute": pts.compute, "loss": pts.loss,
               "member": pts.member, "held_out": held}
     return ScalingResult(pts.source, form.name, form.formula, len(pts), len(train), len(test),
