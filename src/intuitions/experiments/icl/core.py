@@ -393,11 +393,13 @@ def run_jobs(jobs: Sequence[ModelJob], design: Design, run_seed: int, load: Call
 
     models = []
     columns = (text_column("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
+    # Every job's prompts first: a data set the design cannot use (too many classes for the
+    # unrelated labels, too few items per class for k) fails before a model loads.
+    planned = [build_prompts(job.data, replace(design, n=job.n), run_seed, unrelated_words(job.data)) for job in jobs]
     with Progress(*columns, transient=True, disable=not show_progress) as bar:
-        for job in jobs:
+        for job, prompts in zip(jobs, planned):
             scorer = load(job.spec)
             d = replace(design, n=job.n)
-            prompts = build_prompts(job.data, d, run_seed, unrelated_words(job.data))
             total = len({c for p in prompts for c in (p.context, p.cf_context)})
             task = bar.add_task(f"icl {job.spec}", total=total)
             scores = score_prompts(scorer, prompts, d.template, progress=lambda k, t=task: bar.advance(t, k))
