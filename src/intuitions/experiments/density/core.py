@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -132,8 +132,9 @@ def rows_for(ti: int, text: str, s: TokenScores) -> list[TokenRow]:
     return rows
 
 
-def run(scorer: Scorer, texts: Sequence[str]) -> DensityResult:
-    scores = score_texts(scorer, texts)
+def run(scorer: Scorer, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> DensityResult:
+    """`progress(k)`: k more tokens scored, batch by batch (a long text is many windows)."""
+    scores = score_texts(scorer, texts, progress)
     per_text, rows = [], []
     for ti, (text, s) in enumerate(zip(texts, scores)):
         us = units(text, s)
