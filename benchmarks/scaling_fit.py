@@ -1,6 +1,7 @@
 """Wall time of the Chinchilla L(N,D) fit as intuitions does it, against the plain way.
 
     .venv/bin/python benchmarks/scaling_fit.py [--bootstrap 1000] [--naive-sample 60]
+                                               [--large 100000] [--large-bootstrap]
 
 ours:   4,500 grid starts scored in one vectorised pass, the best 64 refined by L-BFGS-B with
         an analytic gradient; 1,000 bootstrap refits warm-started from the best fit.
@@ -10,6 +11,11 @@ naive:  what a notebook replication does: L-BFGS-B from every grid start with sc
         Timed on a random sample of starts / refits and extrapolated (stated as such).
 Both run with BLAS pinned to one thread, so the ratio is the algorithm, not thread contention
 (threaded OpenBLAS inside L-BFGS-B alone cost 30x on this shared 2-core machine).
+
+Large tables (--large N, default 100,000; 0 skips): `intuitions scaling fit` end to end on N
+simulated rows in a child process (read, fit, result.json, figures), wall seconds and peak RSS,
+against the issue's targets (10 s and 1 GB without a bootstrap; about a minute with the default
+bootstrap, timed with --large-bootstrap).
 
 Data: the Epoch extract of Chinchilla's points (outliers dropped) when present beside the
 repository, else 240 points simulated from Chinchilla's published law."""
@@ -65,7 +71,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--bootstrap", type=int, default=1000)
     ap.add_argument("--naive-sample", type=int, default=40)
+    ap.add_argument("--large", type=int, default=100_000)
+    ap.add_argument("--large-bootstrap", action="store_true")
     args = ap.parse_args()
+    if args.large:
+        large(args.large, args.large_bootstrap)
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1, user_api="blas"):
@@ -128,6 +138,35 @@ def run(args) -> None:
     t_nb_all, c_nb_all = t_nb * scale, CPU["last"] * scale
     print(f"naive bootstrap: {k} refits in {t_nb:.2f} s -> {t_nb_all:.0f} s wall, {c_nb_all:.0f} s CPU extrapolated "
           f"to {args.bootstrap}; ours is {t_nb_all / t_boot:.1f}x faster (wall), {c_nb_all / c_boot:.1f}x (CPU)")
+
+
+def large(rows: int, with_bootstrap: bool) -> None:
+    import resource
+    import subprocess
+    import sys
+    import tempfile
+
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    n = np.exp(rng.uniform(np.log(5e7), np.log(1.6e10), rows))
+    d = np.exp(rng.uniform(np.log(2e8), np.log(3e11), rows))
+    loss = (1.69 + 406.4 * n ** -0.34 + 410.7 * d ** -0.28) * np.exp(rng.normal(0, 0.01, rows))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "runs.csv"
+        pd.DataFrame({"params": n, "tokens": d, "loss": loss}).to_csv(path, index=False)
+        for boot, target in [(0, 10.0)] + ([(1000, 60.0)] if with_bootstrap else []):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t = time.perf_counter()
+            p = subprocess.run([sys.executable, "-m", "intuitions.cli", "scaling", "fit", str(path), "--bootstrap",
+                                str(boot), "--out", str(Path(tmp) / f"out{boot}")], capture_output=True, text=True)
+            wall = time.perf_counter() - t
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+            status = "ok" if p.returncode == 0 else f"exit {p.returncode}: {p.stderr.strip()[-200:]}"
+            print(f"large table: {rows:,} rows, --bootstrap {boot}: {wall:.1f} s wall, {cpu:.1f} s CPU, peak RSS "
+                  f"{after.ru_maxrss / 2**20:.2f} GB ({status}); {wall / target:.2f}x the {target:.0f} s target; "
+                  f"load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

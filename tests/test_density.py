@@ -120,3 +120,37 @@ def test_density_step_on_a_tiny_ladder_and_model_writes_shares_blanks_and_verdic
     assert {v["source"] for v in saved["verdicts"]} == {"ladder", "real"}
     assert (ctx.out / "i3_density_top10.png").is_file()
     assert d.key_tables(saved)[1]["rows"][0][1] == "predictable"
+
+
+def test_long_text_reports_progress_batch_by_batch(tiny_model_dir, tmp_path):
+    """A long text is many windows: the scorer reports tokens as each batch finishes (the
+    bar's rate is the scorer's throughput), the counts add up to the tokens scored, the
+    scores equal a run without progress, and the cache passes progress through."""
+    from intuitions.models.cache import CachedScorer, ScoreCache
+    from intuitions.models.hf import HFOptions, HFScorer
+
+    sc = HFScorer.load(str(tiny_model_dir), name="tiny", options=HFOptions(token_budget=128))
+    text = " ".join(["the cat sat on the mat, one two three"] * 60)
+    n_ids = len(sc.encode([text])[0].ids)
+    seen: list[int] = []
+    res = density.run(sc, [text], progress=seen.append)
+    assert len(seen) > 3 and sum(seen) == n_ids - 1
+    plain = density.run(sc, [text])
+    assert [r.logprob for r in res.rows] == [r.logprob for r in plain.rows]
+    cached = CachedScorer(sc, ScoreCache(tmp_path / "scores.sqlite"))
+    seen2: list[int] = []
+    density.run(cached, [text], progress=seen2.append)
+    assert len(seen2) > 3 and sum(seen2) == n_ids - 1
+    seen3: list[int] = []
+    density.run(cached, [text], progress=seen3.append)  # all cached: reported at once
+    assert sum(seen3) == n_ids - 1
+
+
+def test_cli_shows_a_plain_progress_bar_for_a_long_text(tiny_model_dir, tmp_path):
+    f = tmp_path / "long.txt"
+    f.write_text(" ".join(["the [b]cat[/b] sat on the mat"] * 700))
+    p = subprocess.run([sys.executable, "-m", "intuitions.cli", "density", "--file", str(f), "--model",
+                        str(tiny_model_dir), "--no-cache", "--out", str(tmp_path / "t.csv")],
+                       capture_output=True, text=True, timeout=300, env={**__import__("os").environ, "COLUMNS": "120"})
+    assert p.returncode == 0, p.stderr
+    assert (tmp_path / "t.csv").exists()

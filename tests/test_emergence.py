@@ -502,3 +502,58 @@ def test_explicit_chance_makes_a_metric_bounded(tmp_path):
 def test_holm_adjustment():
     adj = exp.holm_adjust([0.01, 0.04, 0.03, 0.5])
     np.testing.assert_allclose(adj, [0.04, 0.09, 0.09, 0.5])
+
+
+# -- hardening (issue 21, item 7) -----------------------------------------------------------
+
+def test_scales_near_the_float_limit_draw_without_overflow(tmp_path):
+    """Scales up to 1.7e308: the figures are drawn (on a log10 axis), with no numpy or
+    matplotlib overflow; the log axis used to overflow (RuntimeWarning, then OverflowError)."""
+    import warnings
+
+    from intuitions.experiments.emergence.figures import render_all
+
+    huge = np.array([1e250, 1e270, 1e290, 1e300, 1e302, 1e304, 1e305, 1e306, 1.7e308])
+    df = pd.DataFrame(_rows("sharp", "acc", 0.25 + 0.7 / (1 + np.exp(-6 * (GRID - 6.5))), scales=huge)
+                      + _rows("flat", "acc", 0.25 + 0.001 * GRID, scales=huge))
+    a = _analyze(df, tmp_path, scale_col="params")
+    saved = json.loads(json.dumps(_jsonable(a)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        made = render_all(saved, tmp_path)
+    assert made and all(p.stat().st_size > 0 for p in made)
+
+
+def _jsonable(a):
+    from intuitions.results import to_jsonable
+
+    return to_jsonable(a)
+
+
+def test_an_overflowed_scale_is_named_not_called_missing(tmp_path):
+    base = _shapes(0)
+    base["params"] = base["params"].astype(object)
+    base.loc[0, "params"] = "1e309"  # past the largest float: reads as inf
+    base.to_csv(tmp_path / "t.csv", index=False)
+    with pytest.raises(UserError) as e:
+        eio.load(eio.TableSpec(path=str(tmp_path / "t.csv"), scale_col="params"))
+    msg = str(e.value)
+    assert "infinite scale" in msg and "1.8e308" in msg and "'m0'" in msg and "\n" not in msg
+    assert "without a scale" not in msg
+
+
+def test_percent_accuracy_with_a_fractional_chance_is_rescaled_with_a_note(tmp_path):
+    """Percent values (0-100) and chance 0.25: as they stood, every size sat 'above chance'
+    and the flat task could be called emergent; now read as percent, with a note."""
+    frac = _shapes(0)
+    pct = frac.assign(value=frac["value"] * 100, stderr=frac["stderr"] * 100).drop(columns=["chance"])
+    opts = Options(chance={"*": 0.25})
+    a_frac = _analyze(frac.drop(columns=["chance"]), tmp_path, opts, name="f.csv", scale_col="params")
+    a_pct = _analyze(pct, tmp_path, opts, name="p.csv", scale_col="params")
+    assert [t.emergent for t in a_pct.tasks] == [t.emergent for t in a_frac.tasks]
+    assert [t.emergence_scale for t in a_pct.tasks] == [t.emergence_scale for t in a_frac.tasks]
+    assert any("read as percent and divided by 100" in n and "flat" in n for n in a_pct.notes)
+    assert not any("percent" in n for n in a_frac.notes)
+    # percent values with a percent chance stay as they are (no note)
+    a_both = _analyze(pct, tmp_path, Options(chance={"*": 25.0}), name="b.csv", scale_col="params")
+    assert not any("percent" in n for n in a_both.notes)

@@ -317,6 +317,10 @@ def test_user_csv_with_named_columns(tmp_path):
     ('{"text": "  ", "label": "x"}\n{"text": "b", "label": "y"}\n', "empty 'text'"),
     ('{"text": "a", "label": "x"}\nnot json\n', "line 2 is not JSON"),
     ("", "no rows"),
+    ('{"text": "a", "label": "x"}\n{"text": "b", "label": null}\n', "row 2 has 'label' = null"),
+    # 40 classes: more than the unrelated label words; refused before the model loads (it took 15 s)
+    ("".join(json.dumps({"text": f"t{i}", "label": f"c{i % 40}"}) + "\n" for i in range(120)),
+     "unrelated labels cover at most"),
 ])
 def test_bad_data_is_one_line_exit_2(tmp_path, capsys, content, msg):
     from intuitions.cli import main

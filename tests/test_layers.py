@@ -14,7 +14,7 @@ SRC = Path(intuitions.__file__).parent
 # Bottom to top. A module belongs to the first (longest) prefix that names it.
 LAYERS: list[tuple[str, ...]] = [
     ("intuitions.errors", "intuitions.paths", "intuitions.textio", "intuitions.console", "intuitions.stats",
-     "intuitions.verdict", "intuitions.results", "intuitions.plots", "intuitions.raycluster"),
+     "intuitions.verdict", "intuitions.results", "intuitions.plots", "intuitions.raycluster", "intuitions.published"),
     ("intuitions.fit", "intuitions.world", "intuitions.datasets", "intuitions.data"),
     ("intuitions.models",),
     ("intuitions.family", "intuitions.testing"),

@@ -367,3 +367,38 @@ def test_sigint_to_a_real_process_then_rerun(tmp_path):
     assert r.returncode == 0, r.stderr
     assert runfakes.calls_of(calls) == ["fake_cot", "fake_scaling", "fake_emerge"]
     assert "6 steps (3 cached)" in r.stderr
+
+
+# ---- progress in a log (issue 21) ---------------------------------------------------------
+
+def test_plain_progress_prints_start_end_and_periodic_lines_with_eta_from_work():
+    import io
+
+    from intuitions.run.progress import Progress
+
+    out = io.StringIO()
+    prog = Progress(["ladder"], {"ladder": 60.0}, enabled=True, plain=True, every_s=0.1, stream=out)
+    with prog.shown():
+        prog.start("ladder")
+        time.sleep(0.25)
+        prog.report(0.5, "m1 150/300")
+        time.sleep(0.35)
+        prog.finish("ladder", "done")
+    lines = out.getvalue().splitlines()
+    assert "step ladder: started" in lines[0]
+    running = [ln for ln in lines if "step ladder: running" in ln]
+    assert len(running) >= 3  # at least one a tick, even before the step says anything
+    assert "no estimate yet" in running[0]  # no remembered time: no invented 60 s
+    assert any("m1 150/300" in ln and "50%" in ln and "from work done" in ln for ln in running)
+    assert re.search(r"step ladder: done in \d+\.\d s$", lines[-1])
+    assert not any("\x1b" in ln for ln in lines)  # plain text, no terminal codes
+
+
+def test_run_in_a_log_prints_one_line_per_step(tmp_path, monkeypatch, capsys):
+    runfakes.install(tmp_path, monkeypatch)
+    monkeypatch.setenv("INTUITIONS_HOME", str(tmp_path / "home"))
+    plan = runfakes.make_plan()
+    pipeline.execute(plan, tmp_path / "run", progress=True, render=False)
+    err = capsys.readouterr().err
+    for name in ["ladder", *runfakes.FAKES]:
+        assert f"step {name}: started" in err and re.search(rf"step {name}: done in [\d.]+ s", err), err

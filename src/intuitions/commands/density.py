@@ -39,7 +39,7 @@ def density(
         from intuitions.results import ensure_out_dir
         ensure_out_dir(dir_out)
     scorer = common.load_scorer(model, dtype, no_cache, tp)
-    res = exp.run(scorer, texts)
+    res = _run_with_progress(exp, scorer, texts)
     _print(res, example)
     from intuitions.experiments.density.heatmap import html as render_html
 
@@ -54,6 +54,26 @@ def density(
         (dir_out / "heatmap.html").write_text(render_html(res.model, res.fingerprint, res.texts), encoding="utf-8")
         write_result(dir_out, "density", {"model": model, "dtype": dtype, "texts": texts},
                      {"texts": res.texts, "overall": res.overall}, {res.model: res.fingerprint})
+
+
+LONG_TOKENS = 2048  # more to score than this: a progress bar (a 200 KB text is ~45k tokens)
+
+
+def _run_with_progress(exp, scorer, texts: list[str]):
+    """Score with a bar on stderr when there is much to score: tokens done over tokens to
+    score, so its rate is the scorer's throughput and its ETA comes from work done."""
+    total = sum(max(0, len(e.ids) - 1) for e in scorer.encode(texts))
+    if total <= LONG_TOKENS:
+        return exp.run(scorer, texts)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
+
+    from intuitions.console import text_column
+
+    columns = (text_column("{task.description}"), BarColumn(), MofNCompleteColumn(), text_column("tokens"),
+               TimeElapsedColumn(), text_column("eta"), TimeRemainingColumn())
+    with Progress(*columns, console=console(stderr=True), transient=True) as bar:
+        task = bar.add_task(f"density {scorer.name}", total=total)
+        return exp.run(scorer, texts, progress=lambda k: bar.advance(task, k))
 
 
 def _texts(text, file, example, pair) -> list[str]:

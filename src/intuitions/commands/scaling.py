@@ -114,7 +114,7 @@ def fit(
     req = exp.ScalingRequest(the_form.name, holdout, holdout_by, budget_vals,
                              pl.FitOptions(delta=delta, grid=grid, refine=refine, bootstrap=bootstrap, seed=seed),
                              holdout_frac, known, floor_source, bootstrap_by)
-    res = _run_with_progress(exp, pts, req, bootstrap)
+    res = _run_with_progress(exp, pts, req, pl.n_refits(len(pts), req.fit) if bootstrap else 0)
     _print(res)
     if out is not None:
         from intuitions.experiments.contract import save
@@ -158,6 +158,9 @@ def _print(res) -> None:
     con.print(f"objective {f.objective:.6g} · R²(log) {f.r2_log:.4f} · RMSE(log) {f.rmse_log:.4f} · "
               f"{f.n_starts} starts, best {f.n_refined} refined · {f.bootstrap_ok}/{s['bootstrap']} bootstrap refits · "
               f"δ={s['delta']:g} seed={s['seed']}")
+    for k in ("large_table", "bootstrap_capped"):
+        if k in s:
+            con.print(f"note: {s[k]}", markup=False, highlight=False)
     for w in res.warnings:
         con.print(Text.assemble(("warning:", "yellow"), f" {w}"))
     if res.predictions:

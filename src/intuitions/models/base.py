@@ -83,10 +83,27 @@ def tokenize(scorer: Scorer, texts: Sequence[str], add_prefix: bool = True) -> l
     return [e.ids for e in scorer.encode(texts, add_prefix=add_prefix)]
 
 
-def score_texts(scorer: Scorer, texts: Sequence[str]) -> list[TokenScores]:
-    """Score whole texts, with each token's character span attached."""
+def takes_progress(scorer) -> bool:
+    """Whether `scorer.score` accepts `progress=` (tokens scored so far, batch by batch)."""
+    import inspect
+
+    try:
+        return "progress" in inspect.signature(scorer.score).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def score_texts(scorer: Scorer, texts: Sequence[str], progress=None) -> list[TokenScores]:
+    """Score whole texts, with each token's character span attached. `progress(k)`: k more
+    tokens scored (batch by batch where the scorer can say so, else all at the end)."""
     encs = scorer.encode(texts)
-    scores = scorer.score([e.ids for e in encs])
+    ids = [e.ids for e in encs]
+    if progress is not None and takes_progress(scorer):
+        scores = scorer.score(ids, progress=progress)
+    else:
+        scores = scorer.score(ids)
+        if progress is not None:
+            progress(sum(max(0, len(i) - 1) for i in ids))
     return [dataclasses.replace(s, offsets=e.offsets) for s, e in zip(scores, encs)]
 
 

@@ -26,7 +26,7 @@ import pickle
 import struct
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -280,7 +280,10 @@ class HFScorer(PrefixReuse):
                 return out
             start += self.stride
 
-    def score(self, seqs: Sequence[Sequence[int]]) -> list[TokenScores]:
+    def score(self, seqs: Sequence[Sequence[int]],
+              progress: Callable[[int], None] | None = None) -> list[TokenScores]:
+        """`progress(k)` hears of k more tokens scored after every forward batch (a long text
+        is many windows: `density` shows a bar from it)."""
         # Split long sequences into windows; every piece is an independent row.
         pieces: list[tuple[int, int, int, list[int]]] = []  # (seq, start, first_new, ids)
         for si, seq in enumerate(seqs):
@@ -290,14 +293,19 @@ class HFScorer(PrefixReuse):
         order = sorted(range(len(pieces)), key=lambda i: -len(pieces[i][3]))
         results: dict[int, tuple] = {}
         batch: list[int] = []
+        def run(batch: list[int]) -> None:
+            results.update(zip(batch, self._forward_rows([pieces[j][3] for j in batch])))
+            if progress is not None:  # the tokens these pieces score for the first time
+                progress(sum(len(pieces[j][3]) - (pieces[j][2] - pieces[j][1]) for j in batch))
+
         for i in order:
             width = len(pieces[batch[0]][3]) if batch else len(pieces[i][3])
             if batch and width * (len(batch) + 1) > self.token_budget:
-                results.update(zip(batch, self._forward_rows([pieces[j][3] for j in batch])))
+                run(batch)
                 batch = []
             batch.append(i)
         if batch:
-            results.update(zip(batch, self._forward_rows([pieces[j][3] for j in batch])))
+            run(batch)
         return [self._assemble(si, seq, pieces, results) for si, seq in enumerate(seqs)]
 
     @staticmethod

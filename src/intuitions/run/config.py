@@ -16,6 +16,7 @@ from typing import Any
 
 from intuitions.errors import UserError
 from intuitions.experiments import REGISTRY
+from intuitions.experiments.optionspec import options_class, parse
 
 PRESETS = ("smoke", "quick", "full")
 
@@ -150,6 +151,10 @@ def plan(cfg: dict, known_models: set[str], known_ladders: tuple[str, ...] = PRE
         if name not in EXPERIMENTS:
             why = "has no run step" if name in REGISTRY else "is unknown"
             raise UserError(f"experiment {name!r} {why}; the run can use: {', '.join(EXPERIMENTS)}")
+    for name, table in options.items():  # typed per experiment: a typo fails here, not after the ladder
+        cls = options_class(EXPERIMENTS[name][0])
+        if cls is not None:
+            parse(cls, table, f"[options.{name}]")
     ladder = cfg.get("ladder")
     if ladder not in known_ladders:
         raise UserError(f"unknown ladder {ladder!r}; use one of {', '.join(known_ladders)}")

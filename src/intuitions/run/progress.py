@@ -13,6 +13,7 @@ from intuitions import paths
 from intuitions.console import text_column
 
 DEFAULT_GUESS_S = 60.0  # ETA for a step never timed on this machine
+PLAIN_EVERY_S = 30.0  # in a log (not a terminal): a progress line at least this often
 
 
 
@@ -47,9 +48,20 @@ class Progress:
     running step's bar creeps toward the time it took last time (capped at 95%) and the
     ETA comes from those remembered times."""
 
-    def __init__(self, names: list[str], expected: dict[str, float], enabled: bool):
+    def __init__(self, names: list[str], expected: dict[str, float], enabled: bool, plain: bool | None = None,
+                 every_s: float = PLAIN_EVERY_S, stream=None):
+        """`plain`: one line per step start and end and a progress line every `every_s`
+        seconds, for a log file (default: when stderr is not a terminal)."""
+        import sys
+
         self.expected = expected
-        self.enabled = enabled
+        self.stream = stream if stream is not None else sys.stderr
+        if plain is None:
+            plain = enabled and not getattr(self.stream, "isatty", lambda: False)()
+        self.plain = plain
+        self.enabled = enabled and not plain
+        self.every_s = every_s
+        self._note = ""
         self._bar = None
         self._tasks: dict[str, int] = {}
         self._done_s = 0.0
@@ -59,8 +71,41 @@ class Progress:
         self._stop = threading.Event()
         self.names = names
 
+    def _line(self, text: str) -> None:
+        print(f"{time.strftime('%H:%M:%S')} {text}", file=self.stream, flush=True)
+
+    def _eta(self, elapsed: float) -> str:
+        """From work done when the step reports it, else from the remembered time (said so)."""
+        f = self._fraction
+        if f is not None and f > 0:
+            return f"{100 * f:.0f}%, eta {elapsed * (1 - f) / f:.0f} s (from work done)"
+        if self._running is not None:
+            guess = self.expected[self._running[0]]
+            return f"eta ~{max(0.0, guess - elapsed):.0f} s (from the last run's time)" if guess != DEFAULT_GUESS_S \
+                else "no estimate yet"
+        return ""
+
+    def _plain_tick(self) -> None:
+        while not self._stop.wait(self.every_s):
+            with self._lock:
+                if self._running is None:
+                    continue
+                name, t0 = self._running
+                el = time.monotonic() - t0
+                self._line(f"step {name}: running {el:.0f} s" + (f", {self._note}" if self._note else "")
+                           + f"; {self._eta(el)}")
+
     @contextmanager
     def shown(self) -> Iterator["Progress"]:
+        if self.plain:
+            ticker = threading.Thread(target=self._plain_tick, daemon=True)
+            ticker.start()
+            try:
+                yield self
+            finally:
+                self._stop.set()
+                ticker.join(timeout=2)
+            return
         if not self.enabled:
             yield self
             return
@@ -102,6 +147,9 @@ class Progress:
         with self._lock:
             self._running = (name, time.monotonic())
             self._fraction = None
+            self._note = ""
+            if self.plain:
+                self._line(f"step {name}: started")
             if self._bar:
                 self._bar.start_task(self._tasks[name])
 
@@ -111,6 +159,7 @@ class Progress:
             if self._running is None:
                 return
             self._fraction = max(0.0, min(1.0, fraction))
+            self._note = note
             if self._bar:
                 self._bar.update(self._tasks[self._running[0]], description=f"  {self._running[0]}  {note}")
 
@@ -119,12 +168,13 @@ class Progress:
         if self._bar is not None:
             self._bar.console.print(f"warning: {message}", markup=False, highlight=False)
         else:
-            import sys
-
-            print(f"warning: {message}", file=sys.stderr)
+            print(f"warning: {message}", file=self.stream, flush=True)
 
     def finish(self, name: str, note: str) -> None:
         with self._lock:
+            if self.plain:
+                took = f" in {time.monotonic() - self._running[1]:.1f} s" if self._running else ""
+                self._line(f"step {name}: {note}{took}")
             self._running = None
             self._done_s += self.expected[name]
             if self._bar:

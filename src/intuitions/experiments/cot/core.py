@@ -315,11 +315,14 @@ STEP_DEFAULTS = {  # problems per step count; gen_n None: every problem also get
 def report_step(ctx) -> None:
     from intuitions.experiments.contract import save
     from intuitions.experiments.cot.figures import draw
+    from intuitions.experiments.cot.options import CotOptions
+    from intuitions.experiments.optionspec import parse
     from intuitions.models import zoo
     from intuitions.models.zoo import load_scorer
     from intuitions.world.arithmetic import MAX_STEPS
 
-    o = {**STEP_DEFAULTS.get(ctx.preset, STEP_DEFAULTS["quick"]), **ctx.options}
+    opts = parse(CotOptions, ctx.options, "[options.cot]")
+    o = {**STEP_DEFAULTS.get(ctx.preset, STEP_DEFAULTS["quick"]), **opts.given()}
     base = CotConfig(tuple(o["steps"]), 1, o["gen_n"], ctx.seed, o["max_new_tokens"], o["shots"],
                      density_n=o["density_n"])
     load = lambda s: load_scorer(s, o.get("dtype", "float32"))
@@ -331,7 +334,8 @@ def report_step(ctx) -> None:
     runs = [r for specs, cfg in configs.values() if specs for r in run(specs, cfg, load).runs]
     res = CotResult(None, runs)
     config = {"preset": ctx.preset, "ladder": ctx.ladder, "real_models": list(ctx.real_models),
-              "seed": ctx.seed, "options": o, **{k: cfg for k, (_, cfg) in configs.items()}}
+              "seed": ctx.seed, "options": {**STEP_DEFAULTS.get(ctx.preset, STEP_DEFAULTS["quick"]), **ctx.options},
+              **{k: cfg for k, (_, cfg) in configs.items()}}
     save(ctx.out, "cot", config, res, fingerprints(res), draw, verdicts)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, fields
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
@@ -141,8 +141,9 @@ def rows_for(ti: int, text: str, s: TokenScores) -> list[TokenRow]:
     return rows
 
 
-def run(scorer: Scorer, texts: Sequence[str]) -> DensityResult:
-    scores = score_texts(scorer, texts)
+def run(scorer: Scorer, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> DensityResult:
+    """`progress(k)`: k more tokens scored, batch by batch (a long text is many windows)."""
+    scores = score_texts(scorer, texts, progress)
     per_text, rows = [], []
     for ti, (text, s) in enumerate(zip(texts, scores)):
         us = units(text, s)

@@ -96,9 +96,12 @@ def subject(scorer: Scorer, texts: list[str], source: str, seed: int) -> Subject
 def report_step(ctx: StepContext) -> None:
     from intuitions.experiments.contract import save
     from intuitions.experiments.density.figures import draw
+    from intuitions.experiments.density.options import DensityOptions
+    from intuitions.experiments.optionspec import parse
     from intuitions.models import zoo
 
-    n = int(ctx.options.get("texts", min(ctx.n, 40)))
+    opts = parse(DensityOptions, ctx.options, "[options.density]")
+    n = opts.texts if opts.texts is not None else min(ctx.n, 40)
     subjects = []
     ladder = zoo.expand(ctx.ladder) if ctx.ladder else []
     if ladder:

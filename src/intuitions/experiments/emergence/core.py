@@ -190,6 +190,9 @@ def analyze(loaded: Loaded, opts: Options | None = None, allow_empty: bool = Fal
         metrics, fixed = _binary_choice_chance(metrics, task, opts)
         binary += [_label(family, task)] if fixed else []
         series = {m: make_series(mg, family, task, m, opts) for m, mg in metrics.items()}
+        notes += [f"{_label(family, task)}: {m} values go up to {s.percent_rescaled:g} while chance is "
+                  f"{s.chance:g} ({s.chance_source}): read as percent and divided by 100"
+                  for m, s in series.items() if s.percent_rescaled is not None]
         short = [m for m, s in series.items() if len(s.scale) < MIN_SIZES]
         if short:
             notes.append(f"{_label(family, task)}: skipped {', '.join(short)} (fewer than {MIN_SIZES} sizes)")
@@ -377,7 +380,7 @@ def overall_loss(df: pd.DataFrame, opts: Options) -> OverallLoss | None:
 
 ANALYSIS_KEYS = {"chance", "bins", "primary_metric", "loss_metric"}
 RULE_KEYS = {"min_sharpness", "min_surprise_frac", "min_below", "min_rise", "margin_z", "min_margin", "fit", "cutoff",
-             "min_fit"}
+             "min_fit", "alpha"}
 
 
 def options_from(d: dict, rule: Rule | None = None) -> Options:
@@ -407,12 +410,15 @@ def report_step(ctx) -> None:
     from intuitions import published
     from intuitions.experiments.contract import save
     from intuitions.experiments.emergence.figures import draw
+    from intuitions.experiments.emergence.options import EmergenceOptions
     from intuitions.experiments.emergence.readers import TableSpec, load, load_ladder
+    from intuitions.experiments.optionspec import parse
 
     if not ctx.ladder.startswith("family:"):
         raise UserError(f"emergence needs a ladder like family:quick, got {ctx.ladder!r}")
     preset = ctx.ladder.split(":", 1)[1].split("/")[0]
-    rule = Rule(**{k: v for k, v in ctx.options.items() if k in RULE_KEYS})
+    opts = parse(EmergenceOptions, ctx.options, "[options.emergence]")
+    rule = Rule(**{k: getattr(opts, k) for k in RULE_KEYS})
     main = analyze(load_ladder(preset), options_from(ctx.options, rule), allow_empty=True)
     tables = list(ctx.options.get("tables", []))
     if "tables" not in ctx.options and ctx.options.get("published", True):

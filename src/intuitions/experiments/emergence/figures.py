@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any, Callable
 
 import numpy as np
 from matplotlib import ticker
@@ -41,16 +42,36 @@ def _log_x(ax) -> None:
     ax.tick_params(labelsize=7)
 
 
+# Beyond this a log axis overflows inside matplotlib (its padded limits are exp'd back to
+# floats: inf, then an OverflowError while placing ticks); such scales are drawn as log10.
+HUGE = 1e200
+
+
+def _x_axis(ax, scales) -> Callable[[Any], np.ndarray]:
+    """Set up the x axis for `scales`; returns the map from a scale to its x coordinate."""
+    xs = np.asarray(scales, float)
+    if xs.size == 0 or (np.all(np.isfinite(xs)) and xs.max() < HUGE and xs.min() > 1 / HUGE):
+        _log_x(ax)
+        return lambda v: np.asarray(v, float)
+    ax.set_xlabel("log10 scale", fontsize=7)
+    ax.tick_params(labelsize=7)
+
+    def tx(v) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log10(np.asarray(v, float))
+    return tx
+
+
 def _draw_series(ax, m: dict, colour: str, show_fit: bool = True) -> None:
-    x, y = np.asarray(m["scales"], float), np.asarray(m["values"], float)
+    tx = _x_axis(ax, m["scales"])
+    x, y = tx(m["scales"]), np.asarray(m["values"], float)
     se = np.asarray([_num(v) for v in m["stderr"]], float)
     ax.errorbar(x, y, yerr=np.where(np.isfinite(se), 1.96 * se, 0), fmt="o-", ms=3.5, lw=1.2, color=colour,
                 ecolor="#999999", capsize=2)
-    _log_x(ax)
     if m.get("chance") is not None and m["kind"] == "discontinuous":
         ax.axhline(m["chance"], color="#7f8c8d", ls="--", lw=0.8, label="chance")
     if m.get("emergence_scale") is not None:
-        ax.axvline(m["emergence_scale"], color=EMERGENT_COLOUR, ls=":", lw=0.9, label="emergence scale")
+        ax.axvline(float(tx(m["emergence_scale"])), color=EMERGENT_COLOUR, ls=":", lw=0.9, label="emergence scale")
     # Keep the axis on the data: an interval reaching 175% accuracy would flatten every point.
     ref = [v for v in list(y) + [m.get("chance")] if v is not None and math.isfinite(v)]
     pad = 0.15 * (max(ref) - min(ref) or 1.0)
@@ -58,7 +79,7 @@ def _draw_series(ax, m: dict, colour: str, show_fit: bool = True) -> None:
     ex = m.get("extrapolation")
     if show_fit and ex:
         sign = 1.0 if m["higher_is_better"] else -1.0
-        px = [p["scale"] for p in ex["points"]]
+        px = tx([p["scale"] for p in ex["points"]])
         py = [p["predicted"] for p in ex["points"]]
         # interval of the prediction = actual minus the surprise interval (oriented back to raw)
         lo = [p["actual"] - sign * _num(p["ci_high"]) for p in ex["points"]]
@@ -80,8 +101,8 @@ def grid(a: dict, out: Path, name: str = "emergence_grid") -> Path | None:
     flat = list(axes.ravel())
     if ol:
         ax = flat.pop(0)
-        ax.plot(ol["scales"], ol["values"], "o-", color="#16a085", ms=3.5)
-        _log_x(ax)
+        tx = _x_axis(ax, ol["scales"])
+        ax.plot(tx(ol["scales"]), ol["values"], "o-", color="#16a085", ms=3.5)
         ax.set_title(f"{ol['source']} ({'smooth' if ol['smooth'] else 'not smooth'})", fontsize=8)
     for ax, t in zip(flat, tasks):
         colour = EMERGENT_COLOUR if t["emergent"] else PLAIN_COLOUR

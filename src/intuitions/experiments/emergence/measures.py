@@ -131,6 +131,7 @@ class Series:
     chance_source: str
     ceiling: float  # the best possible raw value (1 for accuracy, 0 for an error rate); nan unknown
     full_range: float  # width of a bounded score's scale (1, or 100 for percentages); nan unbounded
+    percent_rescaled: float | None = None  # the largest raw value, when percent values were divided by 100
 
     @property
     def sign(self) -> float:
@@ -173,8 +174,15 @@ def make_series(g: pd.DataFrame, family: str, task: str, metric: str, opts: Opti
     ceiling = float(g["ceiling"].median()) if g["ceiling"].notna().any() else _best_possible(value, kind, hib)
     bounded = kind == "discontinuous" and value.min() >= 0 and value.max() <= 100
     full_range = (1.0 if value.max() <= 1 else 100.0) if bounded else float("nan")
+    rescaled = None
+    if bounded and value.max() > 1 and math.isfinite(chance) and chance <= 1:
+        # Percent values with a chance level given as a fraction: compared as they stand, every
+        # size would sit far above chance. Read the values as percent (a note says so).
+        rescaled = float(value.max())
+        value, sigma, full_range = value / 100, sigma / 100, 1.0
+        ceiling = ceiling / 100 if ceiling > 1 else ceiling
     return Series(family, task, metric, kind, hib, scale, value, sigma,
-                  n_models.astype(int), chance, source, ceiling, full_range)
+                  n_models.astype(int), chance, source, ceiling, full_range, rescaled)
 
 
 def _explicit_chance(task: str, metric: str, opts: Options) -> bool:

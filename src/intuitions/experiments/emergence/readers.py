@@ -277,6 +277,12 @@ def _finish(long: pd.DataFrame, src: str, kind: str, notes: list[str]) -> Loaded
         if col not in long.columns:
             long[col] = np.nan if col not in ("preferred",) else False
     long["preferred"] = long["preferred"].fillna(False).astype(bool)
+    for col in ("scale", "value"):  # a number past 1.8e308 reads as inf: say so, never "without a scale"
+        inf = np.isinf(long[col].astype(float))
+        if inf.any():
+            row = long[inf].iloc[0]
+            raise BadData(f"{src}: {int(inf.sum())} row(s) have an infinite {col} (inf, or past 1.8e308, the "
+                          f"largest float; e.g. model {row['model']!r}, task {row['task']!r}): rescale the column")
     usable = np.isfinite(long["scale"]) & np.isfinite(long["value"])
     dropped = int((~usable).sum())
     long = long[usable]

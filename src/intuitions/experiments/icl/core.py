@@ -483,11 +483,13 @@ def run_jobs(jobs: Sequence[ModelJob], design: Design, run_seed: int, load: Call
 
     models = []
     columns = (text_column("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
+    # Every job's prompts first: a data set the design cannot use (too many classes for the
+    # unrelated labels, too few items per class for k) fails before a model loads.
+    planned = [build_prompts(job.data, replace(design, n=job.n), run_seed, unrelated_words(job.data)) for job in jobs]
     with Progress(*columns, transient=True, disable=not show_progress) as bar:
-        for job in jobs:
+        for job, prompts in zip(jobs, planned):
             scorer = load(job.spec)
             d = replace(design, n=job.n)
-            prompts = build_prompts(job.data, d, run_seed, unrelated_words(job.data))
             total = len({c for p in prompts for c in (p.context, p.cf_context)})
             task = bar.add_task(f"icl {job.spec}", total=total)
             scores = score_prompts(scorer, prompts, d.template, progress=lambda k, t=task: bar.advance(t, k))
@@ -515,10 +517,13 @@ STEP_DEFAULTS = {
 def report_step(ctx) -> None:
     from intuitions.experiments.contract import save
     from intuitions.experiments.icl.figures import draw
+    from intuitions.experiments.icl.options import IclOptions
+    from intuitions.experiments.optionspec import parse
     from intuitions.models import zoo
     from intuitions.models.zoo import load_scorer
 
-    o = {**STEP_DEFAULTS.get(ctx.preset, STEP_DEFAULTS["quick"]), **ctx.options}
+    opts = parse(IclOptions, ctx.options, "[options.icl]")
+    o = {**STEP_DEFAULTS.get(ctx.preset, STEP_DEFAULTS["quick"]), **opts.given()}
     seeds = tuple(range(ctx.seed, ctx.seed + max(1, min(ctx.seeds, o["max_seeds"]))))
     design = Design(tuple(o["k"]), tuple(o["flips"]), seeds, ctx.n)
     ladder = zoo.expand(ctx.ladder) if ctx.ladder else []
@@ -527,5 +532,6 @@ def report_step(ctx) -> None:
     dtype = {s: o["real_dtype"] if s in ctx.real_models else o["dtype"] for s in ladder + list(ctx.real_models)}
     res = run_jobs(jobs, design, ctx.seed, lambda s: load_scorer(s, dtype[s]), show_progress=False)
     config = {"preset": ctx.preset, "ladder": ctx.ladder, "real_models": list(ctx.real_models), "seed": ctx.seed,
-              "seeds": list(seeds), "n": ctx.n, "options": o}
+              "seeds": list(seeds), "n": ctx.n,
+              "options": {**STEP_DEFAULTS.get(ctx.preset, STEP_DEFAULTS["quick"]), **ctx.options}}
     save(ctx.out, "icl", config, res, {m.model: m.fingerprint for m in res.models}, draw, verdicts)

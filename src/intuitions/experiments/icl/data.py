@@ -56,7 +56,10 @@ def _from_rows(name: str, rows: list[dict], text_col: str, label_col: str, where
     for col in (text_col, label_col):
         missing = next((i for i, r in enumerate(rows, 1) if col not in r or r[col] is None), None)
         if missing is not None:
-            have = ", ".join(map(str, rows[missing - 1])) or "none"
+            row = rows[missing - 1]
+            if col in row:  # the column is there, its value is not (JSON null, or a short CSV line)
+                raise BadData(f"{where}: row {missing} has {col!r} = null; every row needs a value")
+            have = ", ".join(map(str, row)) or "none"
             raise BadData(f"{where}: row {missing} has no column {col!r} (columns: {have})")
     texts = [" ".join(str(r[text_col]).split()) for r in rows]  # one line: the template is line-based
     labels = [str(r[label_col]).strip() for r in rows]

@@ -430,12 +430,15 @@ def report_step(ctx) -> None:
     from intuitions.experiments.contract import save
     from intuitions.experiments.multitask import probes
     from intuitions.experiments.multitask.figures import draw
+    from intuitions.experiments.multitask.options import MultitaskOptions
+    from intuitions.experiments.optionspec import parse
     from intuitions.models import zoo
 
+    opts = parse(MultitaskOptions, ctx.options, "[options.multitask]")
     big = ctx.preset == "full"  # quick stays within about two minutes on two cores
-    n_docs = int(ctx.options.get("docs_per_task", min(ctx.n, 100 if big else 40)))
-    probe_n = int(ctx.options.get("probe_items", min(ctx.n, 50 if big else 40)))
-    with_ck = bool(ctx.options.get("checkpoints", True))
+    n_docs = opts.docs_per_task if opts.docs_per_task is not None else min(ctx.n, 100 if big else 40)
+    probe_n = opts.probe_items if opts.probe_items is not None else min(ctx.n, 50 if big else 40)
+    with_ck = opts.checkpoints
     preset = ctx.ladder.split(":", 1)[1]
     res = run(ladder_refs(preset, with_ck), zoo.load, world_corpus(ctx.seed, n_docs), seed=ctx.seed)
     if ctx.real_models:

@@ -94,6 +94,12 @@ def _column(df, qty: str, name: str | None, required: bool, where: str) -> str |
     return found
 
 
+def _row(df, i: int) -> int:
+    """The row number the user sees in the file (data rows from 1) of the i-th row left in
+    `df`: filters keep the file's index, so a row dropped before it still counts."""
+    return int(df.index[i]) + 1
+
+
 def _numeric(df, col: str, where: str) -> np.ndarray:
     import pandas as pd
 
@@ -102,7 +108,7 @@ def _numeric(df, col: str, where: str) -> np.ndarray:
     bad = num.isna() & raw.notna()
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise BadData(f"{where}: column {col!r} has a non-numeric value {raw.iloc[i]!r} in row {i + 1}")
+        raise BadData(f"{where}: column {col!r} has a non-numeric value {raw.iloc[i]!r} in row {_row(df, i)}")
     x = num.to_numpy(float)
     for test, what in ((np.isnan, "a missing (NaN) value"), (np.isinf, "an infinite value"),
                        (lambda v: v <= 0, "a non-positive value")):
@@ -110,7 +116,7 @@ def _numeric(df, col: str, where: str) -> np.ndarray:
         if len(hit):
             i = int(hit[0])
             extra = f" {x[i]:g}" if what == "a non-positive value" else ""
-            raise BadData(f"{where}: column {col!r} has {what}{extra} in row {i + 1}"
+            raise BadData(f"{where}: column {col!r} has {what}{extra} in row {_row(df, i)}"
                           + (" (power laws need positive values)" if extra else ""))
     return x
 
@@ -135,15 +141,15 @@ def read_table(path: str | Path | pd.DataFrame, form: pl.Form, cols: Columns = C
     if exclude_col is not None:
         if exclude_col not in df.columns:
             raise BadData(f"{where} has no column {exclude_col!r} to exclude rows by")
-        df = df[~df[exclude_col].fillna(0).astype(bool)].reset_index(drop=True)
+        df = df[~df[exclude_col].fillna(0).astype(bool)]
     if kinds:
         if "kind" not in df.columns:
             raise BadData(f"{where} has no 'kind' column to select {', '.join(kinds)} rows by")
-        df = df[df["kind"].astype(str).isin(kinds)].reset_index(drop=True)
+        df = df[df["kind"].astype(str).isin(kinds)]
     if drop_untrained and "tokens" in df.columns:
         import pandas as pd
 
-        df = df[pd.to_numeric(df["tokens"], errors="coerce").fillna(1) > 0].reset_index(drop=True)
+        df = df[pd.to_numeric(df["tokens"], errors="coerce").fillna(1) > 0]
     if len(df) == 0:
         raise BadData(f"{where} has no rows")
     flops_col = _column(df, "flops", cols.flops, False, where)
@@ -162,10 +168,13 @@ def read_table(path: str | Path | pd.DataFrame, form: pl.Form, cols: Columns = C
                 vals[q] = _numeric(df, c, where)
             except BadData:
                 vals[q] = np.full(len(df), np.nan)
-    dup = df.duplicated(subset=used, keep=False).to_numpy()
-    if dup.any():
-        rows = np.flatnonzero(dup)[:2] + 1
-        raise BadData(f"{where}: rows {rows[0]} and {rows[1]} are duplicates (same {', '.join(used)})")
+    dup = df.duplicated(subset=used, keep="first").to_numpy()
+    if dup.any():  # name the first repeat and the row it repeats (not merely the first two flagged)
+        j = int(np.flatnonzero(dup)[0])
+        earlier, row = df[used].iloc[:j], df[used].iloc[j]
+        same = ((earlier == row) | (earlier.isna() & row.isna())).all(axis=1).to_numpy()
+        i = int(np.flatnonzero(same)[0]) if same.any() else j
+        raise BadData(f"{where}: rows {_row(df, i)} and {_row(df, j)} are duplicates (same {', '.join(used)})")
     compute = vals["flops"] if flops_col else 6.0 * vals["params"] * vals["tokens"]
     member = tuple(df["member"].astype(str)) if "member" in df.columns else None
     return Points(source, vals["params"], vals["tokens"], compute, vals["loss"], member,
@@ -346,6 +355,12 @@ def run(pts: Points, req: ScalingRequest, progress=None) -> ScalingResult:
                 "holdout_frac": req.holdout_frac,
                 "grid": {"e": o.grid.e, "coef": o.grid.coef, "exponent": o.grid.exponent},
                 "columns": pts.columns, "optimizer": "L-BFGS-B", "ftol": o.ftol, "gtol": o.gtol}
+    if len(train) > o.subsample:  # only large tables: small ones keep their settings as they were
+        settings["large_table"] = (f"grid scored and refined on {o.subsample} of {len(train)} points (seeded), "
+                                   f"best {o.polish} distinct solutions refined on all")
+    if o.bootstrap and pl.n_refits(len(train), o) < o.bootstrap:
+        settings["bootstrap_capped"] = (f"{pl.n_refits(len(train), o)} refits instead of {o.bootstrap}: "
+                                        f"{len(train)} points x refits capped at {o.max_boot_work:.0e}")
     points = {"params": pts.params, "tokens": pts.tokens, "compute": pts.compute, "loss": pts.loss,
               "member": pts.member, "held_out": held}
     return ScalingResult(pts.source, form.name, form.formula, len(pts), len(train), len(test),
@@ -439,39 +454,38 @@ def report_step(ctx) -> None:
     (0.1), table_holdout_by ("compute")."""
     from intuitions import published
     from intuitions.experiments.contract import save
+    from intuitions.experiments.optionspec import parse
     from intuitions.experiments.scaling.figures import draw
+    from intuitions.experiments.scaling.options import ScalingOptions
 
-    o = ctx.options
-    fit_opts = pl.FitOptions(seed=ctx.seed, bootstrap=int(o.get("bootstrap", 1000)),
-                             delta=float(o.get("delta", 1e-3)), refine=int(o.get("refine", 64)))
+    o = parse(ScalingOptions, ctx.options, "[options.scaling]")
+    fit_opts = pl.FitOptions(seed=ctx.seed, bootstrap=o.bootstrap, delta=o.delta, refine=o.refine)
     jobs = {}
     preset = ctx.ladder.split(":", 1)[-1]
-    kinds = tuple(o.get("kinds", LADDER_KINDS)) or None
+    kinds = o.kinds or None
 
     def ladder_job():
         path = family_table(preset)
-        pts = read_table(path, pl.FORMS["chinchilla"], Columns(params=o.get("params_col", LADDER_PARAMS)),
-                         drop_untrained=True, kinds=kinds)
+        pts = read_table(path, pl.FORMS["chinchilla"], Columns(params=o.params_col), drop_untrained=True, kinds=kinds)
         floor = known_floor(path)
-        req = ScalingRequest("chinchilla", int(o.get("holdout", 1)), "member", fit=fit_opts, floor=floor,
+        req = ScalingRequest("chinchilla", o.holdout, "member", fit=fit_opts, floor=floor,
                              floor_source="known entropy floor" if floor is not None else "")
         return pts, req
 
     jobs["ladder"] = ladder_job
-    if o.get("table"):
-        cols = Columns(*(o.get(k) for k in ("params_col_table", "tokens_col", "loss_col", "flops_col")))
+    if o.table:
+        table = o.table
+        cols = Columns(o.params_col_table, o.tokens_col, o.loss_col, o.flops_col)
         jobs["table"] = lambda: (
-            read_table(Path(o["table"]), pl.FORMS["chinchilla"], cols, o.get("exclude_col")),
-            ScalingRequest("chinchilla", int(o.get("table_holdout", 0)), o.get("table_holdout_by", "compute"),
-                           fit=fit_opts, holdout_frac=float(o.get("table_holdout_frac", PUBLISHED_HOLDOUT_FRAC))))
-    elif o.get("published", True):
-        pub_opts = pl.FitOptions(seed=ctx.seed, bootstrap=int(o.get("published_bootstrap", PUBLISHED_BOOTSTRAP)),
-                                 delta=float(o.get("delta", 1e-3)), refine=int(o.get("refine", 64)))
+            read_table(Path(table), pl.FORMS["chinchilla"], cols, o.exclude_col),
+            ScalingRequest("chinchilla", o.table_holdout, o.table_holdout_by, fit=fit_opts,
+                           holdout_frac=o.table_holdout_frac))
+    elif o.published:
+        pub_opts = pl.FitOptions(seed=ctx.seed, bootstrap=o.published_bootstrap, delta=o.delta, refine=o.refine)
         jobs["published"] = lambda: (
             read_table(published.path(published.CHINCHILLA), pl.FORMS["chinchilla"],
                        exclude_col="epoch_excluded_outlier"),
-            ScalingRequest("chinchilla", 0, "compute", fit=pub_opts,
-                           holdout_frac=float(o.get("published_holdout_frac", PUBLISHED_HOLDOUT_FRAC))))
+            ScalingRequest("chinchilla", 0, "compute", fit=pub_opts, holdout_frac=o.published_holdout_frac))
     sources = {}
     for name, load in jobs.items():
         pts, req = load()  # a missing or malformed table is the user's to fix: let it raise
@@ -479,7 +493,7 @@ def report_step(ctx) -> None:
             sources[name] = run(pts, req)
         except UserError as e:  # too few points (or members) for the law: a finding, not a crash
             sources[name] = Skipped("skipped", str(e))
-    config = {"ladder": ctx.ladder, "seed": ctx.seed, "options": dict(o)}
+    config = {"ladder": ctx.ladder, "seed": ctx.seed, "options": dict(ctx.options)}
     save(ctx.out, "scaling", config, ScalingReport(sources), {}, draw, verdicts)
 
 

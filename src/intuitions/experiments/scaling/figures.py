@@ -32,8 +32,22 @@ def _law(theta, boots, form, cols, level):
     if len(boots) < 2:
         return centre, None, None
     q = [(1 - level) / 2, (1 + level) / 2]
-    lo, hi = np.quantile(np.exp(pl.log_predict(boots, X)), q, axis=0)
+    with np.errstate(over="ignore", invalid="ignore"):  # a runaway refit far out is inf: quantiles cope
+        lo, hi = np.quantile(np.exp(pl.log_predict(boots, X)), q, axis=0)
     return centre, lo, hi
+
+
+MAX_DRAWN = 4000  # points per scatter: 100,000 of them took seconds to draw and show no more
+
+
+def _drawn(mask: np.ndarray) -> np.ndarray:
+    """`mask` thinned to at most MAX_DRAWN points (seeded, so a re-render draws the same)."""
+    idx = np.flatnonzero(mask)
+    if len(idx) > MAX_DRAWN:
+        idx = np.sort(np.random.default_rng(0).choice(idx, MAX_DRAWN, replace=False))
+    out = np.zeros_like(mask, dtype=bool)
+    out[idx] = True
+    return out
 
 
 def render(saved: dict, out: Path, prefix: str = "") -> list[Path]:
@@ -75,8 +89,9 @@ def _loss_vs_x(saved, form, pts, held, theta, boots, level, out, prefix) -> Path
         ax.plot(span[~inside], centre[~inside], color=colour, lw=1.4, ls="--")
         if lo is not None:
             ax.fill_between(span, lo, hi, color=colour, alpha=0.15, lw=0)
-    sc_kw = {"c": pts["tokens"][~held], "cmap": "viridis", "norm": norm} if colour_d else {"color": "C0"}
-    sc = ax.scatter(x[~held], pts["loss"][~held], s=12, zorder=3, **sc_kw)
+    fitted = _drawn(~held)
+    sc_kw = {"c": pts["tokens"][fitted], "cmap": "viridis", "norm": norm} if colour_d else {"color": "C0"}
+    sc = ax.scatter(x[fitted], pts["loss"][fitted], s=12, zorder=3, **sc_kw)
     if held.any():
         hk = {"c": pts["tokens"][held], "cmap": "viridis", "norm": norm} if colour_d else {"color": "C3"}
         ax.scatter(x[held], pts["loss"][held], s=40, marker="D", edgecolors="red", linewidths=1.2,
@@ -111,7 +126,8 @@ def _isoflop(form, pts, theta, boots, level, out, prefix) -> Path:
         best = np.exp(pl.log_predict(theta, pl.features(form, {"params": np.array([n_opt]),
                                                                "tokens": np.array([b / (6 * n_opt)])})))
         ax.scatter([n_opt], best, marker="*", s=70, color=col, edgecolors="black", linewidths=0.5, zorder=4)
-    ax.scatter(pts["params"], pts["loss"], c=c, cmap="plasma", norm=norm, s=8, alpha=0.7, zorder=3)
+    d = _drawn(np.ones(len(c), bool))
+    ax.scatter(pts["params"][d], pts["loss"][d], c=c[d], cmap="plasma", norm=norm, s=8, alpha=0.7, zorder=3)
     lo_y, hi_y = np.nanmin(pts["loss"]), np.nanmax(pts["loss"])
     ax.set(xscale="log", ylim=(lo_y * 0.95, hi_y * 1.05), xlabel="parameters N", ylabel="loss",
            title="iso-FLOP curves (C = 6ND) of the fitted L(N,D); ★ = compute-optimal N*(C)")
@@ -123,9 +139,10 @@ def _isoflop(form, pts, theta, boots, level, out, prefix) -> Path:
 def _heldout(saved, form, pts, held, theta, out, prefix) -> Path:
     fig, axs = new(w=4.4, h=4.0)
     ax = axs[0, 0]
-    fit_cols = {k: pts[k][~held] for k in form.variables}
+    shown = _drawn(~held)
+    fit_cols = {k: pts[k][shown] for k in form.variables}
     fitted = np.exp(pl.log_predict(theta, pl.features(form, fit_cols)))
-    ax.scatter(pts["loss"][~held], fitted, s=8, color="grey", alpha=0.6, label="fitted runs")
+    ax.scatter(pts["loss"][shown], fitted, s=8, color="grey", alpha=0.6, label="fitted runs")
     pr = saved["predictions"]
     act = _arr([p["actual"] for p in pr])
     pred = _arr([p["predicted"] for p in pr])
