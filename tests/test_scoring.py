@@ -232,3 +232,16 @@ def test_continuation_scores_are_cached_and_resume(tiny_scorer, tmp_path):
     # An inner scorer without the fast path: the cache offers none either.
     assert not hasattr(CachedScorer(object.__new__(type("Plain", (), {"name": "p", "fingerprint": "f"})), cache),
                        "score_suffixes")
+
+
+def test_long_texts_are_scored_once_each_with_at_least_512_tokens_of_context():
+    """Half-overlapping 8k windows scored every token of a long text twice (a 200 KB text took
+    minutes); windows now overlap by half only up to 512 tokens."""
+    from intuitions.models.windows import MIN_CONTEXT, default_stride, windows
+
+    assert [default_stride(w) for w in (2, 128, 1024, 2048, 8192)] == [1, 64, 512, 1536, 7680]
+    ws = windows(50_000, 2048, default_stride(2048))
+    scored = [p for w in ws for p in range(w.first_new, w.end)]
+    assert scored == list(range(1, 50_000))  # every token but the first, once
+    assert all(w.first_new - w.start >= MIN_CONTEXT for w in ws[1:])
+    assert len(scored) / sum(w.end - w.start for w in ws) > 0.74  # was 0.5 with half-overlap

@@ -15,7 +15,8 @@ Why it is shaped this way:
 - On a CPU the batch is sized so the widest activation (batch tokens x MLP width) fits in
   cache; bigger batches were slower there (SmolLM2: 1,024 tokens ~430 tok/s, 8,192 ~260).
 - Texts longer than the context window are scored with a sliding window: window k covers
-  tokens [k*stride, k*stride + window) and scores the tokens no earlier window scored.
+  tokens [k*stride, k*stride + window) and scores the tokens no earlier window scored
+  (models/windows.py: on a CPU 2,048-token windows, each keeping the last 512 as context).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from intuitions.models.allocator import keep_freed_memory
 from intuitions.models.base import Encoding, TokenScores, cut_at_stop
 from intuitions.models.prefix import PrefixReuse
 from intuitions.models.tokenizer import LocalTokenizer, tokenizer_digest
+from intuitions.models.windows import CPU_WINDOW, default_stride
 
 HEAD_CHUNK = 1024  # positions per LM-head pass
 VOCAB_BLOCK = 1024  # CPU logits block: [1,024 positions x 1,024 ids] float32 is 4 MB, cache-sized
@@ -49,7 +51,7 @@ class HFOptions:
     dtype: str = "float32"  # or "bfloat16": matmuls in bf16, log-softmax always in fp32
     bos: str = "auto"  # auto: prepend BOS (or EOS when the model has none); none: nothing
     window: int | None = None  # defaults to the model's context length
-    stride: int | None = None  # defaults to window // 2
+    stride: int | None = None  # defaults to windows.default_stride(window)
     token_budget: int | None = None  # padded tokens per forward batch; None: sized for the device
     threads: int | None = None
 
@@ -86,10 +88,10 @@ class HFScorer(PrefixReuse):
             keep_freed_memory()  # ~10% on CPU: activations stop page-faulting (allocator.py)
         cfg = model.config
         ctx = getattr(cfg, "max_position_embeddings", None) or 2048
-        self.window = options.window or min(ctx, 8192)
+        self.window = options.window or min(ctx, 8192 if _device(model).type != "cpu" else CPU_WINDOW)
         if self.window < 2:
             raise UserError("window must be at least 2 tokens")
-        self.stride = options.stride or max(1, self.window // 2)
+        self.stride = options.stride or default_stride(self.window)
         self.token_budget = options.token_budget or _auto_budget(model)
         if not 1 <= self.stride <= self.window:
             raise UserError("stride must be between 1 and the window length")

@@ -28,7 +28,7 @@ from intuitions.errors import ModelNotFound, UserError
 from intuitions.models.base import Encoding, TokenScores, cut_at_stop
 from intuitions.models.specs import spec_options
 from intuitions.models.tokenizer import LocalTokenizer
-from intuitions.models.windows import windows
+from intuitions.models.windows import default_stride, windows
 
 INSTALL = ("llama-cpp-python is not installed: pip install 'intuitions[llamacpp]' "
            "(it compiles llama.cpp, about 10 minutes on 2 cores)")
@@ -94,7 +94,7 @@ class LlamaCppScorer:
         self.window = min(spec.window or ctx, ctx)
         if self.window < 2:
             raise UserError("window must be at least 2 tokens")
-        self.stride = spec.stride or max(1, self.window // 2)
+        self.stride = spec.stride or default_stride(self.window)
         if not 1 <= self.stride <= self.window:
             raise UserError("stride must be between 1 and the window length")
         self.fingerprint = hashlib.sha256(json.dumps({

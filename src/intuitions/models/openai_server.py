@@ -44,7 +44,7 @@ from intuitions.errors import ServerError, UserError
 from intuitions.models.base import Encoding, TokenScores, cut_at_stop
 from intuitions.models.specs import spec_options
 from intuitions.models.tokenizer import LocalTokenizer
-from intuitions.models.windows import Window, windows
+from intuitions.models.windows import Window, default_stride, windows
 
 PROBE_TEXT = "The quick brown fox jumps over the lazy dog, and then it sleeps."
 TOKEN_ID = re.compile(r"^token_id:(\d+)$")  # vLLM's return_tokens_as_token_ids form
@@ -63,7 +63,7 @@ class ServerSpec:
     retries: int = 4  # extra tries after a connection error, 429 or 5xx
     bos: str = "auto"
     window: int | None = None  # tokens per prompt; default: the server's max_model_len - 1
-    stride: int | None = None  # default: window // 2 (as the hf backend)
+    stride: int | None = None  # default: windows.default_stride(window) (as the hf backend)
 
 
 def parse_spec(rest: str) -> ServerSpec:
@@ -226,7 +226,7 @@ class OpenAIScorer:
         self.window = spec.window or (max_len - 1 if max_len else None)
         if self.window is not None and self.window < 2:
             raise UserError("window must be at least 2 tokens")
-        self.stride = spec.stride or (max(1, self.window // 2) if self.window else None)
+        self.stride = spec.stride or (default_stride(self.window) if self.window else None)
         if self.window and not 1 <= self.stride <= self.window:
             raise UserError("stride must be between 1 and the window length")
         self.fingerprint = hashlib.sha256(json.dumps({

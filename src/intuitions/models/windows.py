@@ -6,6 +6,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+MIN_CONTEXT = 512  # every token past the first window is scored with at least this many tokens before it
+CPU_WINDOW = 2048  # on a CPU, attention over 8k tokens costs about twice the rest of the pass (SmolLM2)
+
+
+def default_stride(window: int) -> int:
+    """Windows overlap by half, up to MIN_CONTEXT tokens: a short window keeps half its length
+    as context (as before), a long one re-scores only 512 tokens instead of half of itself
+    (at 8,192 tokens, half-overlap scored every token twice)."""
+    return max(1, window - min(window // 2, MIN_CONTEXT))
+
 
 @dataclass(frozen=True)
 class Window:
