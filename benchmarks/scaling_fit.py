@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from pathlib import Path
 
 import numpy as np
 from scipy.optimize import minimize
@@ -95,7 +96,8 @@ def run(args) -> None:
         fit_times.append((t, CPU["last"]))
     t_fit, c_fit = (float(np.median([x[i] for x in fit_times])) for i in (0, 1))
     v = f.values()
-    print(f"ours  multi-start fit: {f.n_starts} starts, {f.n_refined} refined: {t_fit:.2f} s wall, {c_fit:.2f} s CPU (median of 3) -> "
+    print(f"ours  multi-start fit: {f.n_starts} starts, {f.n_refined} refined: {t_fit:.2f} s wall, "
+          f"{c_fit:.2f} s CPU (median of 3) -> "
           f"E={v['E']:.4f} A={v['A']:.1f} alpha={v['alpha']:.4f} B={v['B']:.1f} beta={v['beta']:.4f} "
           f"objective {f.objective:.6g}")
 

@@ -167,7 +167,8 @@ def test_mirage_when_continuous_also_jumps(tmp_path):
 
 def test_family_grouping_and_bins(tmp_path):
     rng = np.random.default_rng(2)
-    df = pd.DataFrame(_rows("sharp", "acc", 0.25 + 0.7 / (1 + np.exp(-6 * (GRID - 6.5))) + rng.normal(0, .01, 9), family="A")
+    sharp = 0.25 + 0.7 / (1 + np.exp(-6 * (GRID - 6.5))) + rng.normal(0, .01, 9)
+    df = pd.DataFrame(_rows("sharp", "acc", sharp, family="A")
                       + _rows("sharp", "acc", 0.25 + 0.03 * GRID + rng.normal(0, .01, 9), family="B"))
     a = _analyze(df, tmp_path, family_col="family")
     assert {(t.family, t.emergent) for t in a.tasks} == {("A", True), ("B", False)}
@@ -207,10 +208,12 @@ def test_bigbench_and_lm_eval_json(tmp_path):
     bb = tmp_path / "bb" / "toy_task" / "results"
     bb.mkdir(parents=True)
     for (name, n), a in zip(sizes.items(), acc):
-        doc = {"model": {"model_family": "BIG-G T=0", "model_name": name, "non_embedding_params": n, "total_params": n * 1.2},
+        doc = {"model": {"model_family": "BIG-G T=0", "model_name": name, "non_embedding_params": n,
+                         "total_params": n * 1.2},
                "scores": [{"preferred_score": "multiple_choice_grade", "number_of_shots": k, "low_score": 0.25,
                            "high_score": 1.0, "subtask_description": "toy_task",
-                           "score_dict": {"multiple_choice_grade": a, "calibration_multiple_choice_brier_score": 0.3 - a / 4}}
+                           "score_dict": {"multiple_choice_grade": a,
+                                          "calibration_multiple_choice_brier_score": 0.3 - a / 4}}
                           for k in (0, 1)],
                "task": {"task_name": "toy_task"}}
         (bb / f"scores_BIG-G_{name}.json").write_text(json.dumps(doc))
@@ -221,7 +224,7 @@ def test_bigbench_and_lm_eval_json(tmp_path):
 
     lm = tmp_path / "lm"
     lm.mkdir()
-    for (name, n), a in zip(sizes.items(), acc):
+    for name, a in zip(sizes, acc):
         doc = {"results": {"toy": {"alias": "toy", "acc,none": a, "acc_stderr,none": 0.01, "acc_norm,none": a,
                                    "acc_norm_stderr,none": "N/A"}},
                "n-shot": {"toy": 0}, "config": {"model_args": f"pretrained=org/toy-{name}"}}
@@ -423,7 +426,8 @@ def _external(name):
 def _check(a):
     assert a.tasks and all(math.isfinite(t.linearity) for t in a.tasks)
     for t in a.tasks:
-        assert isinstance(t.emergent, bool) and set(t.criteria) == {"improves", "absent_when_small", "concentrated", "unpredicted"}
+        assert isinstance(t.emergent, bool)
+        assert set(t.criteria) == {"improves", "absent_when_small", "concentrated", "unpredicted"}
 
 
 def test_external_pythia():

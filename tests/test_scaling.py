@@ -107,7 +107,7 @@ def test_compute_optimal_matches_numerical_minimum():
     vals = {k: np.float64(v) for k, v in TRUE.items()}
     for c in (1e20, 5.76e23):
         n_opt, d_opt = pl.optimal_allocation(vals, c)
-        res = minimize_scalar(lambda ln: law(np.exp(ln), c / (6 * np.exp(ln))), bounds=(5, 40), method="bounded",
+        res = minimize_scalar(lambda ln, c=c: law(np.exp(ln), c / (6 * np.exp(ln))), bounds=(5, 40), method="bounded",
                               options={"xatol": 1e-10})
         assert n_opt == pytest.approx(np.exp(res.x), rel=1e-3)
         assert 6 * n_opt * d_opt == pytest.approx(c)
@@ -277,7 +277,8 @@ def test_cli_family_fit_writes_result(tmp_path):
         assert set(res["params"][k]) == {"value", "ci_low", "ci_high"}
     assert res["settings"]["seed"] == 3 and res["settings"]["delta"] == 1e-3 and res["settings"]["n_starts"] == 4500
     assert [p["member"] for p in res["predictions"]] == ["m4"]
-    assert res["settings"]["columns"]["params"] == "non_embedding_params" and doc["config"]["kinds"] == ["final", "branch"]
+    assert res["settings"]["columns"]["params"] == "non_embedding_params"
+    assert doc["config"]["kinds"] == ["final", "branch"]
     for name in ("loss_vs_params", "isoflop", "heldout"):
         assert (out / f"{name}.png").stat().st_size > 1000
 

@@ -11,7 +11,8 @@ import typer
 from intuitions.errors import UserError
 from intuitions.textio import read_utf8
 
-Model = Annotated[str, typer.Option("--model", "-m", help="Zoo name (smollm2-135m), folder, Hub id, GGUF file, or family:<preset>[/<member>].")]
+Model = Annotated[str, typer.Option(
+    "--model", "-m", help="Zoo name (smollm2-135m), folder, Hub id, GGUF file, or family:<preset>[/<member>].")]
 Out = Annotated[Optional[Path], typer.Option("--out", help="Directory for result.json, figures and tables.")]
 Seed = Annotated[int, typer.Option("--seed", help="Seed of every random choice.")]
 Seeds = Annotated[int, typer.Option("--seeds", help="Number of seeds (0..seeds-1 offset by --seed).")]
@@ -56,4 +57,5 @@ def load_scorer(model: str, dtype: str = "float32", no_cache: bool = False, tp: 
     return zoo.load_scorer(model, dtype, no_cache, tp)
 
 
-TP = Annotated[Optional[int], typer.Option("--tp", help="GPUs to split a vllm: model over (tensor parallel); same as vllm:MODEL?tp=N.")]
+TP = Annotated[Optional[int], typer.Option(
+    "--tp", help="GPUs to split a vllm: model over (tensor parallel); same as vllm:MODEL?tp=N.")]

@@ -21,9 +21,12 @@ def density(
     text: Annotated[Optional[str], typer.Argument(help="Text to score (or --file, or stdin).")] = None,
     file: Annotated[Optional[Path], typer.Option("--file", help="UTF-8 text file to score.")] = None,
     model: common.Model = "smollm2-135m",
-    out: Annotated[Optional[Path], typer.Option("--out", help="A .csv/.jsonl/.parquet long table, or a directory for result.json + tokens.csv + heatmap.html.")] = None,
+    out: Annotated[Optional[Path], typer.Option(
+        "--out", help="A .csv/.jsonl/.parquet long table, or a directory for result.json + tokens.csv + "
+                      "heatmap.html.")] = None,
     html: Annotated[Optional[Path], typer.Option("--html", help="Write a self-contained HTML heatmap here.")] = None,
-    example: Annotated[bool, typer.Option("--example", help="Score the built-in predictable/unpredictable pair.")] = False,
+    example: Annotated[bool, typer.Option(
+        "--example", help="Score the built-in predictable/unpredictable pair.")] = False,
     dtype: common.Dtype = "float32",
     no_cache: common.NoCache = False,
     tp: common.TP = None,

@@ -25,37 +25,57 @@ def _opt(flag: str, text: str):
 
 
 def emergence(
-    table: Annotated[Optional[Path], typer.Argument(help="Results: CSV/TSV/Parquet table, BIG-bench scores_*.json, lm-eval results_*.json, or a folder of them.")] = None,
-    family: Annotated[Str, _opt("--family", "Read the self-trained ladder <preset> (its evals.csv) instead of a table.")] = None,
-    scale_col: Annotated[Str, _opt("--scale-col", "Scale column (params or FLOPs); default: the first of params…, flops….")] = None,
+    table: Annotated[Optional[Path], typer.Argument(
+        help="Results: CSV/TSV/Parquet table, BIG-bench scores_*.json, lm-eval results_*.json, or a folder of"
+             " them.")] = None,
+    family: Annotated[Str, _opt(
+        "--family", "Read the self-trained ladder <preset> (its evals.csv) instead of a table.")] = None,
+    scale_col: Annotated[Str, _opt(
+        "--scale-col", "Scale column (params or FLOPs); default: the first of params…, flops….")] = None,
     task_col: Annotated[str, _opt("--task-col", "Task column (long tables).")] = "task",
-    metric_col: Annotated[str, _opt("--metric-col", "Value column; a comma list makes each column one metric.")] = "value",
-    metric_name_col: Annotated[Str, _opt("--metric-name-col", "Column naming the metric (default: `metric` if present).")] = None,
+    metric_col: Annotated[str, _opt(
+        "--metric-col", "Value column; a comma list makes each column one metric.")] = "value",
+    metric_name_col: Annotated[Str, _opt(
+        "--metric-name-col", "Column naming the metric (default: `metric` if present).")] = None,
     model_col: Annotated[Str, _opt("--model-col", "Model column (default: model, member, name).")] = None,
     family_col: Annotated[Str, _opt("--family-col", "Group models by this column (one trend per family).")] = None,
     stderr_col: Annotated[Str, _opt("--stderr-col", "Standard-error column (default: `stderr` if present).")] = None,
     chance_col: Annotated[Str, _opt("--chance-col", "Chance-level column (default: `chance` if present).")] = None,
-    n_col: Annotated[Str, _opt("--n-col", "Items-per-score column, for binomial stderr (default: `n` if present).")] = None,
-    wide: Annotated[bool, _opt("--wide", "One column per task (<task>_<metric> names are split on the metric).")] = False,
-    tasks: Annotated[Str, _opt("--tasks", "Wide tables: comma list of task columns (default: every numeric one).")] = None,
-    where: Annotated[Optional[list[str]], _opt("--where", "Keep rows with COL=VALUE (or COL!=VALUE); repeatable.")] = None,
-    all_checkpoints: Annotated[bool, _opt("--all-checkpoints", "Keep every training step as a point (default: each model's last).")] = False,
+    n_col: Annotated[Str, _opt(
+        "--n-col", "Items-per-score column, for binomial stderr (default: `n` if present).")] = None,
+    wide: Annotated[bool, _opt(
+        "--wide", "One column per task (<task>_<metric> names are split on the metric).")] = False,
+    tasks: Annotated[Str, _opt(
+        "--tasks", "Wide tables: comma list of task columns (default: every numeric one).")] = None,
+    where: Annotated[Optional[list[str]], _opt(
+        "--where", "Keep rows with COL=VALUE (or COL!=VALUE); repeatable.")] = None,
+    all_checkpoints: Annotated[bool, _opt(
+        "--all-checkpoints", "Keep every training step as a point (default: each model's last).")] = False,
     scales: Annotated[Str, _opt("--scales", "JSON results: MODEL=SIZE,… for models whose size is not stated.")] = None,
-    shots: Annotated[Optional[int], _opt("--shots", "JSON results: number of shots to keep (default: the fewest).")] = None,
+    shots: Annotated[Optional[int], _opt(
+        "--shots", "JSON results: number of shots to keep (default: the fewest).")] = None,
     chance: Annotated[Str, _opt("--chance", "Chance level: a number for every task, or TASK=NUMBER,….")] = None,
-    primary_metric: Annotated[Str, _opt("--primary-metric", "Metric the emergence call is made on (default: exact match/accuracy).")] = None,
+    primary_metric: Annotated[Str, _opt(
+        "--primary-metric", "Metric the emergence call is made on (default: exact match/accuracy).")] = None,
     continuous: Annotated[Str, _opt("--continuous", "Comma list: metrics to treat as continuous.")] = None,
     discontinuous: Annotated[Str, _opt("--discontinuous", "Comma list: metrics to treat as discontinuous.")] = None,
     lower_better: Annotated[Str, _opt("--lower-better", "Comma list: metrics where lower is better.")] = None,
-    loss_metric: Annotated[Str, _opt("--loss-metric", "Metric used as the task loss in the two-step prediction.")] = None,
-    bins: Annotated[Optional[int], _opt("--bins", "Pool models into this many log-scale bins (for many-family tables).")] = None,
-    fit: Annotated[str, _opt("--fit", "Trend for the extrapolation test: linear (in log scale) or sigmoid.")] = "linear",
+    loss_metric: Annotated[Str, _opt(
+        "--loss-metric", "Metric used as the task loss in the two-step prediction.")] = None,
+    bins: Annotated[Optional[int], _opt(
+        "--bins", "Pool models into this many log-scale bins (for many-family tables).")] = None,
+    fit: Annotated[str, _opt(
+        "--fit", "Trend for the extrapolation test: linear (in log scale) or sigmoid.")] = "linear",
     cutoff: Annotated[Optional[float], _opt("--cutoff", "Fit on sizes below this scale (default: automatic).")] = None,
     min_sharpness: Annotated[float, _opt("--min-sharpness", "Rule: breakthroughness/linearity at least this.")] = 2.0,
-    min_surprise_frac: Annotated[float, _opt("--min-surprise-frac", "Rule: surprise at least this share of the total rise.")] = 0.25,
+    min_surprise_frac: Annotated[float, _opt(
+        "--min-surprise-frac", "Rule: surprise at least this share of the total rise.")] = 0.25,
     min_below: Annotated[int, _opt("--min-below", "Rule: smaller sizes at chance before the emergence scale.")] = 2,
-    min_rise: Annotated[float, _opt("--min-rise", "Rule: a bounded score rises at least this share of its full range.")] = 0.1,
-    margin_z: Annotated[Optional[float], _opt("--margin-z", "Rule: above chance means above chance + this × stderr (default: Bonferroni over the sizes).")] = None,
+    min_rise: Annotated[float, _opt(
+        "--min-rise", "Rule: a bounded score rises at least this share of its full range.")] = 0.1,
+    margin_z: Annotated[Optional[float], _opt(
+        "--margin-z", "Rule: above chance means above chance + this × stderr (default: Bonferroni over the "
+                      "sizes).")] = None,
     min_margin: Annotated[float, _opt("--min-margin", "Rule: and above chance + this (metric units).")] = 0.0,
     min_fit: Annotated[int, _opt("--min-fit", "Fewest sizes a trend is fitted to.")] = 2,
     out: common.Out = None,
@@ -132,7 +152,8 @@ def _print(a) -> None:
         tab.add_column(col)
     for t in a.tasks:
         ci = t.extrapolation_surprise_ci
-        sur = "–" if t.extrapolation_surprise is None else f"{_fmt(t.extrapolation_surprise)} [{_fmt(ci[0])}, {_fmt(ci[1])}]"
+        sur = ("–" if t.extrapolation_surprise is None
+               else f"{_fmt(t.extrapolation_surprise)} [{_fmt(ci[0])}, {_fmt(ci[1])}]")
         crit = "".join({True: "✓", False: "·", None: "-"}[v] for v in t.criteria.values())
         tab.add_row(f"{t.family + '/' if t.family else ''}{t.task}", t.metric, _fmt(t.linearity, ".2f"),
                     _fmt(t.breakthroughness, ".2f"), _fmt(t.sharpness, ".2f"), _fmt(t.emergence_scale), sur, crit,
@@ -151,7 +172,8 @@ def _print(a) -> None:
             ts = t.two_step
             con.print(f"two-step {t.task}: MAE two-step {_fmt(ts.two_step_mae)} (loss known {_fmt(ts.known_loss_mae)}) "
                       f"vs direct {_fmt(ts.direct_mae)} on {len(ts.points)} held-out sizes → {ts.better}"
-                      + ("" if ts.identified else " (the small models' accuracy is flat: the loss→accuracy link is not identified)"))
+                      + ("" if ts.identified
+                         else " (the small models' accuracy is flat: the loss→accuracy link is not identified)"))
     con.print(f"emergent: {', '.join(a.emergent_tasks) or 'none'}")
     only = [t.task for t in a.tasks if t.emergent and t.metric_only]
     if only:

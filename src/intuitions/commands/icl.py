@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.table import Table
@@ -9,23 +9,34 @@ from rich.text import Text
 from intuitions.commands import common
 from intuitions.console import console
 
+if TYPE_CHECKING:
+    from intuitions.datasets import LabelledSet
+
 
 def register(app: typer.Typer) -> None:
-    app.command(help="In-context learning: k-shot curves; gold / random / flipped / unrelated labels (intuitions 2 and 6).")(icl)
+    app.command(help="In-context learning: k-shot curves; gold / random / flipped / unrelated labels "
+                     "(intuitions 2 and 6).")(icl)
 
 
 def icl(
     model: common.Model = "smollm2-135m",
-    family: Annotated[Optional[str], typer.Option("--family", help="A trained ladder preset: same as --model family:P.")] = None,
-    data: Annotated[Optional[str], typer.Option("--data", help="sentiment, topic, world, or a CSV/TSV/JSONL file (default: world for family: models, else sentiment).")] = None,
+    family: Annotated[Optional[str], typer.Option(
+        "--family", help="A trained ladder preset: same as --model family:P.")] = None,
+    data: Annotated[Optional[str], typer.Option(
+        "--data", help="sentiment, topic, world, or a CSV/TSV/JSONL file (default: world for family: models, else "
+                       "sentiment).")] = None,
     text_col: Annotated[str, typer.Option("--text-col", help="Text column of a --data file.")] = "text",
     label_col: Annotated[str, typer.Option("--label-col", help="Label column of a --data file.")] = "label",
-    flip: Annotated[str, typer.Option("--flip", help="Percentages of demonstration labels to flip.")] = "0,25,50,75,100",
-    k: Annotated[str, typer.Option("--k", help="Demonstrations per class for the k-shot curve; the largest is used for the label conditions.")] = "0,1,2,4",
+    flip: Annotated[str, typer.Option(
+        "--flip", help="Percentages of demonstration labels to flip.")] = "0,25,50,75,100",
+    k: Annotated[str, typer.Option(
+        "--k", help="Demonstrations per class for the k-shot curve; the largest is used for the label "
+                    "conditions.")] = "0,1,2,4",
     seeds: common.Seeds = 3,
     seed: common.Seed = 0,
     n: common.N = 100,
-    template: Annotated[str, typer.Option("--template", help="Demonstration template with {x} and a final {label}.")] = "Input: {x}\nOutput: {label}",
+    template: Annotated[str, typer.Option(
+        "--template", help="Demonstration template with {x} and a final {label}.")] = "Input: {x}\nOutput: {label}",
     sep: Annotated[str, typer.Option("--sep", help="Text between demonstrations.")] = "\n\n",
     out: common.Out = None,
     dtype: common.Dtype = "float32",
@@ -41,7 +52,7 @@ def icl(
         exp.Template(_unescape(template), _unescape(sep)),
     )
     specs = [s for part in ([f"family:{family}"] if family else model.split(",")) for s in zoo.expand(part.strip())]
-    cache: dict[str, object] = {}
+    cache: dict[str, LabelledSet] = {}
 
     def dataset(spec: str):
         name = data or ("world" if spec.startswith("family:") else "sentiment")
@@ -78,8 +89,10 @@ def _unescape(s: str) -> str:
 def _print(res: dict, verdicts) -> None:
     con = console()
     for m in res["models"]:
-        t = Table(title=f"{m['model']} · {m['task']} · {m['n_per_seed']} items x {len(res['seeds'])} seeds · chance {m['chance']:.2f}",
-                  caption="accuracy [95% CI] by label scoring: summed logprob, per token, calibrated by content-free input")
+        title = (f"{m['model']} · {m['task']} · {m['n_per_seed']} items x {len(res['seeds'])} seeds · "
+                 f"chance {m['chance']:.2f}")
+        t = Table(title=title, caption="accuracy [95% CI] by label scoring: summed logprob, per token, "
+                                       "calibrated by content-free input")
         t.add_column("condition")
         for scoring in ("sum", "per token", "calibrated"):
             t.add_column(scoring, justify="right")

@@ -44,17 +44,27 @@ def _kinds(text: Optional[str], default: tuple[str, ...] | None) -> tuple[str, .
 
 @scaling_app.command(help="Fit a scaling law to a table of runs (CSV/Parquet) or to a trained ladder.")
 def fit(
-    table: Annotated[Optional[Path], typer.Argument(help="CSV/Parquet of runs: params, tokens, loss (flops optional).")] = None,
-    family: Annotated[Optional[str], typer.Option("--family", help="Fit a trained ladder preset's runs.csv instead (e.g. quick).")] = None,
-    form: Annotated[str, typer.Option("--form", help="params: L(N); tokens: L(D); chinchilla: L(N,D); compute: L(C).")] = "chinchilla",
-    params_col: Annotated[Optional[str], typer.Option("--params-col", help="Column of N: total or non-embedding (default for --family: non_embedding_params).")] = None,
+    table: Annotated[Optional[Path], typer.Argument(
+        help="CSV/Parquet of runs: params, tokens, loss (flops optional).")] = None,
+    family: Annotated[Optional[str], typer.Option(
+        "--family", help="Fit a trained ladder preset's runs.csv instead (e.g. quick).")] = None,
+    form: Annotated[str, typer.Option(
+        "--form", help="params: L(N); tokens: L(D); chinchilla: L(N,D); compute: L(C).")] = "chinchilla",
+    params_col: Annotated[Optional[str], typer.Option(
+        "--params-col", help="Column of N: total or non-embedding (default for --family: "
+                             "non_embedding_params).")] = None,
     tokens_col: Annotated[Optional[str], typer.Option("--tokens-col", help="Column of D.")] = None,
     loss_col: Annotated[Optional[str], typer.Option("--loss-col", help="Column of the loss (nats).")] = None,
     flops_col: Annotated[Optional[str], typer.Option("--flops-col", help="Column of C; default 6·N·D.")] = None,
-    kinds: Annotated[Optional[str], typer.Option("--kinds", help="Keep rows whose 'kind' is one of these (comma-separated); 'all' keeps every row. Default for --family: final,branch.")] = None,
-    exclude_col: Annotated[Optional[str], typer.Option("--exclude-col", help="Drop rows where this column is true/non-zero (e.g. epoch_excluded_outlier).")] = None,
-    holdout: Annotated[int, typer.Option("--holdout", help="Predict the k largest runs (or ladder members) instead of fitting them.")] = 0,
-    holdout_by: Annotated[str, typer.Option("--holdout-by", help="auto (member for a ladder, else compute) | compute | params | member.")] = "auto",
+    kinds: Annotated[Optional[str], typer.Option(
+        "--kinds", help="Keep rows whose 'kind' is one of these (comma-separated); 'all' keeps every row. Default for "
+                        "--family: final,branch.")] = None,
+    exclude_col: Annotated[Optional[str], typer.Option(
+        "--exclude-col", help="Drop rows where this column is true/non-zero (e.g. epoch_excluded_outlier).")] = None,
+    holdout: Annotated[int, typer.Option(
+        "--holdout", help="Predict the k largest runs (or ladder members) instead of fitting them.")] = 0,
+    holdout_by: Annotated[str, typer.Option(
+        "--holdout-by", help="auto (member for a ladder, else compute) | compute | params | member.")] = "auto",
     holdout_frac: Annotated[float, typer.Option(
         "--holdout-frac", help="With --holdout 0: predict this share of the runs (the largest), e.g. 0.1.")] = 0.0,
     floor: Annotated[Optional[float], typer.Option(
@@ -63,12 +73,16 @@ def fit(
     bootstrap_by: Annotated[str, typer.Option(
         "--bootstrap-by", help="auto (member when the table has members, else point) | member | point.")] = "auto",
     delta: Annotated[float, typer.Option("--delta", help="Huber threshold on log-loss residuals.")] = 1e-3,
-    bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap refits for the 95% intervals (0: none).")] = 1000,
+    bootstrap: Annotated[int, typer.Option(
+        "--bootstrap", help="Bootstrap refits for the 95% intervals (0: none).")] = 1000,
     refine: Annotated[int, typer.Option("--refine", help="Best grid starts refined with L-BFGS.")] = 64,
-    grid_e: Annotated[Optional[str], typer.Option("--grid-e", help="Starting values of log E, comma-separated.")] = None,
+    grid_e: Annotated[Optional[str], typer.Option(
+        "--grid-e", help="Starting values of log E, comma-separated.")] = None,
     grid_coef: Annotated[Optional[str], typer.Option("--grid-coef", help="Starting values of log A, log B.")] = None,
-    grid_exponent: Annotated[Optional[str], typer.Option("--grid-exponent", help="Starting values of the exponents.")] = None,
-    budgets: Annotated[Optional[str], typer.Option("--budgets", help="Compute budgets (FLOPs) for N*(C), D*(C); default max C ×1, ×10, ×100.")] = None,
+    grid_exponent: Annotated[Optional[str], typer.Option(
+        "--grid-exponent", help="Starting values of the exponents.")] = None,
+    budgets: Annotated[Optional[str], typer.Option(
+        "--budgets", help="Compute budgets (FLOPs) for N*(C), D*(C); default max C ×1, ×10, ×100.")] = None,
     out: common.Out = None,
     seed: common.Seed = 0,
 ) -> None:
@@ -103,7 +117,9 @@ def fit(
         from intuitions.results import ensure_out_dir
 
         ensure_out_dir(out)
-    path = exp.family_table(family) if family else table
+    path = exp.family_table(family) if family is not None else table
+    if path is None:  # unreachable: exactly one of the two was checked above
+        raise UserError("give either a table of runs or --family PRESET")
     if family and params_col is None:
         params_col = exp.LADDER_PARAMS
     kind_list = _kinds(kinds, exp.LADDER_KINDS if family else None)
@@ -121,7 +137,8 @@ def fit(
         from intuitions.experiments.scaling.figures import draw
 
         config = {"table": str(path), "family": family, "form": the_form.name, "columns": pts.columns,
-                  "exclude_col": exclude_col, "kinds": kind_list, "holdout": holdout, "holdout_by": holdout_by, "delta": delta,
+                  "exclude_col": exclude_col, "kinds": kind_list, "holdout": holdout, "holdout_by": holdout_by,
+                  "delta": delta,
                   "bootstrap": bootstrap, "refine": refine, "budgets": list(budget_vals), "seed": seed,
                   "holdout_frac": holdout_frac, "floor": known, "bootstrap_by": bootstrap_by}
         figs = save(out, "scaling", config, res, {}, draw, exp.verdicts)

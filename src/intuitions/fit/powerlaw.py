@@ -161,7 +161,8 @@ def objective_grad(theta: np.ndarray, X: np.ndarray, y: np.ndarray, w: np.ndarra
 def bounds(n_params: int) -> list[tuple[float | None, float | None]]:
     """Exponents >= 0: a law whose loss grows with size is no scaling law (unbounded, a
     two-member ladder fitted alpha = -62). Logs of E and the coefficients stay free."""
-    return [(None, None)] + [(None, None), (0.0, None)] * ((n_params - 1) // 2)
+    free: tuple[float | None, float | None] = (None, None)
+    return [free] + [free, (0.0, None)] * ((n_params - 1) // 2)
 
 
 def lbfgs(theta0: np.ndarray, X: np.ndarray, y: np.ndarray, w: np.ndarray, opts: FitOptions):
@@ -396,7 +397,7 @@ class Interval:
     ci_high: float
 
 
-def percentile(value: float, samples: np.ndarray, level: float) -> Interval:
+def percentile(value: float | np.ndarray, samples: np.ndarray, level: float) -> Interval:
     s = np.asarray(samples, float)
     s = s[np.isfinite(s)]
     if len(s) < 2:

@@ -7,10 +7,13 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from intuitions import paths
 from intuitions.console import text_column
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 DEFAULT_GUESS_S = 60.0  # ETA for a step never timed on this machine
 PLAIN_EVERY_S = 30.0  # in a log (not a terminal): a progress line at least this often
@@ -63,7 +66,7 @@ class Progress:
         self.every_s = every_s
         self._note = ""
         self._bar = None
-        self._tasks: dict[str, int] = {}
+        self._tasks: dict[str, TaskID] = {}
         self._done_s = 0.0
         self._running: tuple[str, float] | None = None
         self._fraction: float | None = None

@@ -126,7 +126,7 @@ def last_word_nats(text: str, us: Sequence[Unit]) -> float:
 
 def rows_for(ti: int, text: str, s: TokenScores) -> list[TokenRow]:
     rows = []
-    for i, tid in enumerate(s.token_ids):
+    for i in range(len(s.token_ids)):
         a, b = s.offsets[i] if s.offsets else (0, 0)
         lp = s.logprobs[i]
         ok = not np.isnan(lp)

