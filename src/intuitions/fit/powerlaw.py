@@ -431,8 +431,9 @@ def predict(f: Fit, columns: dict[str, np.ndarray], seed: int = 0) -> list[Predi
     rng = np.random.default_rng(f.options.seed + 1)
     noise = rng.choice(f.scatter, size=logb.shape, replace=True)
     q = [(1 - f.options.level) / 2, (1 + f.options.level) / 2]
-    lo, hi = np.quantile(np.exp(logb), q, axis=0)
-    plo, phi = np.quantile(np.exp(logb - noise), q, axis=0)
+    with np.errstate(over="ignore"):  # a runaway refit predicts inf: it widens the interval, as it should
+        lo, hi = np.quantile(np.exp(logb), q, axis=0)
+        plo, phi = np.quantile(np.exp(logb - noise), q, axis=0)
     return [Prediction(Interval(float(c), float(a), float(b)), float(pa), float(pb))
             for c, a, b, pa, pb in zip(centre, lo, hi, plo, phi)]
 
