@@ -89,9 +89,11 @@ def _options(options: HFOptions) -> dict:
 class ShardedScorer:
     """The Scorer protocol over `replicas` actors that all hold the same model."""
 
-    def __init__(self, spec: str, replicas: int = 2, options: HFOptions = HFOptions(),
+    def __init__(self, spec: str, replicas: int = 2, options: HFOptions | None = None,
                  resources: ActorResources = ActorResources(), address: str | None = None):
         from intuitions.raycluster import ensure_ray
+
+        options = options or HFOptions()
 
         if replicas < 1:
             raise UserError(f"replicas must be positive, got {replicas}")
@@ -135,7 +137,7 @@ class ShardedScorer:
         self.actors = []
 
 
-def load_sharded(spec: str, replicas: int = 2, options: HFOptions = HFOptions(),
+def load_sharded(spec: str, replicas: int = 2, options: HFOptions | None = None,
                  resources: ActorResources = ActorResources(), address: str | None = None, cache: bool = True):
     sc = ShardedScorer(spec, replicas, options, resources, address)
     if not cache:
@@ -160,7 +162,7 @@ class ModelScores:
 
 
 def score_many(specs: Sequence[str], seqs: Sequence[Sequence[int]] | None = None,
-               texts: Sequence[str] | None = None, options: HFOptions = HFOptions(),
+               texts: Sequence[str] | None = None, options: HFOptions | None = None,
                resources: ActorResources = ActorResources(), address: str | None = None) -> list[ModelScores]:
     """Score the same prompts with many models at once, one actor per model. Give token ids
     (`seqs`, for models that share a tokenizer) or `texts` (each model tokenizes its own)."""
@@ -168,6 +170,7 @@ def score_many(specs: Sequence[str], seqs: Sequence[Sequence[int]] | None = None
 
     if (seqs is None) == (texts is None):
         raise UserError("give either seqs or texts")
+    options = options or HFOptions()
     ray = ensure_ray(address)
     cls = _actor_class(ray, resources)
     threads = int(max(1, resources.num_cpus))

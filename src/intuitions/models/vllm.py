@@ -72,7 +72,8 @@ def _entry(pos: Mapping, token_id: int) -> tuple[float, int]:
     return float(item.logprob), int(getattr(item, "rank", None) or 0)
 
 
-def scores_from_output(ids: Sequence[int], prompt_token_ids: Sequence[int] | None, prompt_logprobs) -> tuple[np.ndarray, np.ndarray]:
+def scores_from_output(ids: Sequence[int], prompt_token_ids: Sequence[int] | None,
+                       prompt_logprobs) -> tuple[np.ndarray, np.ndarray]:
     """Parse one RequestOutput's prompt logprobs into (logprobs, ranks) for `ids`."""
     ids = list(map(int, ids))
     if prompt_token_ids is not None and list(map(int, prompt_token_ids)) != ids:
@@ -154,7 +155,8 @@ class VLLMScorer:
         from vllm.inputs import TokensPrompt
 
         try:
-            outs = self.llm.generate([TokensPrompt(prompt_token_ids=p) for p in prompts], self._params(), use_tqdm=False)
+            outs = self.llm.generate([TokensPrompt(prompt_token_ids=p) for p in prompts], self._params(),
+                                     use_tqdm=False)
         except Exception as e:  # vLLM's engine process died: its own log above has the cause
             if type(e).__name__ != "EngineDeadError":
                 raise

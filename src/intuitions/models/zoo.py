@@ -132,7 +132,8 @@ def expand(spec: str) -> list[str]:
     return [spec]
 
 
-def load(spec: str, options: HFOptions = HFOptions(), cache: bool = True) -> Scorer:
+def load(spec: str, options: HFOptions | None = None, cache: bool = True) -> Scorer:
+    options = options or HFOptions()
     if not cache:
         return _load_uncached(spec, options)
     from intuitions.models.cache import CachedScorer, ScoreCache

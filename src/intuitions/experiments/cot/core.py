@@ -161,7 +161,8 @@ def run_model(scorer: Scorer, items: Sequence[Worked], demos: Sequence[Worked], 
                     [_solved(d, fmt, fmt.header + d.rationale) for d in demos], cells, contrasts, dens, records)
 
 
-def answer_scores(scorer: Scorer, ctxs: list[str], answers: list[str], end: str) -> tuple[list[float], list[bool | None]]:
+def answer_scores(scorer: Scorer, ctxs: list[str], answers: list[str],
+                  end: str) -> tuple[list[float], list[bool | None]]:
     """Per item, from one teacher-forced pass: the answer tokens' surprisal (nats), and what
     greedy decoding would do: True if it writes exactly the answer and then `end` (every
     token the argmax), False if it leaves the answer's tokens, None if it writes the answer
@@ -186,7 +187,8 @@ def answer_scores(scorer: Scorer, ctxs: list[str], answers: list[str], end: str)
 def _spread(items: Sequence[Worked], k: int) -> list[Worked]:
     """k items taking turns across step counts, the longest solutions first."""
     by = {s: [w for w in items if w.steps == s] for s in sorted({w.steps for w in items}, reverse=True)}
-    order = [w for i in range(max(map(len, by.values()), default=0)) for ws in by.values() if i < len(ws) for w in [ws[i]]]
+    order = [w for i in range(max(map(len, by.values()), default=0))
+             for ws in by.values() if i < len(ws) for w in [ws[i]]]
     return order[:k]
 
 
@@ -346,7 +348,8 @@ def _fmt(e: Estimate) -> str:
     return f"{e.value:+.2f} [{e.ci_low:+.2f}, {e.ci_high:+.2f}] (n={e.n})"
 
 
-def lookup(run_doc: dict, key: str, metric: str = "surprisal", steps: int | None = None, table: str = "contrasts") -> Estimate:
+def lookup(run_doc: dict, key: str, metric: str = "surprisal", steps: int | None = None,
+           table: str = "contrasts") -> Estimate:
     for c in run_doc.get(table, []):
         if c["metric"] == metric and c["condition"] == key and c["steps"] == steps:
             return _est(c["estimate"])

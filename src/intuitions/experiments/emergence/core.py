@@ -328,7 +328,8 @@ def _two_step(p: MetricMeasures, measured, series, opts: Options) -> TwoStep | N
     direct = {pt.scale: acc.sign * pt.predicted for pt in ex.points}
     pts = tuple(TwoStepPoint(float(sc), float(acc.sign * a), float(acc.sign * t), float(acc.sign * k),
                              float(acc.sign * direct.get(float(sc), np.nan)), float(lo), float(pl_))
-                for sc, a, t, k, lo, pl_ in zip(common[test_mask], y[test_mask], two, known, loss[test_mask], pred_loss))
+                for sc, a, t, k, lo, pl_ in zip(common[test_mask], y[test_mask], two, known, loss[test_mask],
+                                                pred_loss))
     mae = lambda pred: float(np.nanmean([abs(pt.actual - getattr(pt, pred)) for pt in pts]))  # noqa: E731
     two_mae, direct_mae = mae("two_step"), mae("direct")
     # With every fitted size at the same score, any sigmoid whose rise lies beyond them fits

@@ -225,15 +225,17 @@ def decompose(sums: TaskSums, weights: np.ndarray, model: str = "", fingerprint:
     tasks = [
         TaskLoss(t, int(N[i]), _est(share[i], _ratio(Nb[:, i], Nb_tot[:, 0]), int(N[i])),
                  _est(mean[i], _ratio(Sb[:, i], Nb[:, i]), int(N[i])),
-                 _est(contrib[i], _ratio(Sb[:, i], Nb_tot[:, 0]), int(N[i])), float(contrib[i] / overall) if overall else math.nan,
+                 _est(contrib[i], _ratio(Sb[:, i], Nb_tot[:, 0]), int(N[i])),
+                 float(contrib[i] / overall) if overall else math.nan,
                  None if F is None else float(F[i] / N[i]),
-                 None if F is None or Fb is None else _est(float((S[i] - F[i]) / N[i]), _ratio(Sb[:, i] - Fb[:, i], Nb[:, i]),
-                                                          int(N[i])))
+                 None if F is None or Fb is None else _est(float((S[i] - F[i]) / N[i]),
+                                                          _ratio(Sb[:, i] - Fb[:, i], Nb[:, i]), int(N[i])))
         for i, t in enumerate(sums.tasks) if N[i] > 0
     ]
     total_contrib = float(sum(t.contribution.value for t in tasks))
     return Decomposition(
-        model=model, fingerprint=fingerprint, member=meta.get("member"), step=meta.get("step"), final=meta.get("final", True),
+        model=model, fingerprint=fingerprint, member=meta.get("member"), step=meta.get("step"),
+        final=meta.get("final", True),
         n_params=meta.get("n_params"), non_embedding_params=meta.get("non_embedding_params"),
         n_tokens=total_n, n_clusters=int(sums.loss.shape[0]), ci_unit=ci_unit,
         overall_loss=_est(overall, overall_b, total_n), sum_of_contributions=total_contrib,
@@ -534,7 +536,8 @@ def _verdict_ladder(res: dict) -> Verdict:
                 and _se(r["learned_share"]) is not None] for a in axes}
     docs = int(largest.get("n_clusters") or 0) // max(1, len(largest["tasks"]))  # per task
     k = math.sqrt(docs / (docs - 1)) if docs >= 2 else 1.0  # a bootstrap variance is (m - 1) / m of the unbiased one
-    tested = {a: heterogeneity([r["learned_share"]["value"] for r in rs], [k * (_se(r["learned_share"]) or 0) for r in rs],
+    tested = {a: heterogeneity([r["learned_share"]["value"] for r in rs],
+                               [k * (_se(r["learned_share"]) or 0) for r in rs],
                                docs - 1 if docs >= 2 else None) for a, rs in rows.items() if len(rs) >= 2}
     excess = [(t["task"], t["excess"]) for t in largest["tasks"] if t.get("excess")]
     evidence = (f"identity max error {max_err:.2g} nats over {len(decs)} models (a check); largest member "
@@ -543,7 +546,8 @@ def _verdict_ladder(res: dict) -> Verdict:
     for a in axes:
         if a in tested:
             q, df, p = tested[a]
-            evidence += (f"; {a}: learned share " + ", ".join(f"{r['task']} {_fmt(r['learned_share'])}" for r in rows[a])
+            evidence += (f"; {a}: learned share "
+                         + ", ".join(f"{r['task']} {_fmt(r['learned_share'])}" for r in rows[a])
                          + f"; Q = {q:.1f}, df = {df}, {docs} documents per task, p = {p:.2g}")
         else:
             evidence += f"; {a}: no excess curve"

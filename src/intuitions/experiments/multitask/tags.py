@@ -133,7 +133,8 @@ def world_corpus(seed: int = 0, n_per_task: int = 50) -> Corpus:
     try:
         from intuitions.world import heldout_docs
     except ImportError:
-        raise UserError("the synthetic world (intuitions.world) is not available: use --file, --spans or --probes") from None
+        raise UserError("the synthetic world (intuitions.world) is not available: use --file, --spans or "
+                        "--probes") from None
     from intuitions.world.corpus import task_nats
 
     docs = heldout_docs(seed=seed, n_per_task=n_per_task)
