@@ -61,7 +61,8 @@ def imports(module: str, path: Path, known: set[str]) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1] + ([base] if base else []))
             names = [base] + [f"{base}.{a.name}" for a in node.names]
         for n in names:
             while n and n not in known:
@@ -140,8 +141,8 @@ def test_nothing_outside_a_package_names_one_experiment():
     names = ("cot", "icl", "multitask", "density", "scaling", "emergence")
     bad = []
     for m, deps in graph().items():
-        if m.startswith(("intuitions.experiments.", "intuitions.commands", "intuitions.cli", "intuitions.api")) or m in (
-                "intuitions", "intuitions.experiments"):
+        if m.startswith(("intuitions.experiments.", "intuitions.commands", "intuitions.cli", "intuitions.api")) or (
+                m in ("intuitions", "intuitions.experiments")):
             continue
         bad += [f"{m} imports {d}" for d in deps if any(d.startswith(f"intuitions.experiments.{n}") for n in names)]
     assert not bad, bad
