@@ -121,8 +121,9 @@ def score_continuations(
     Uses the scorer's shared-prefix path when it has one (many candidates after one long
     context cost one context pass), else plain `score` on the concatenations."""
     pairs = continuation_ids(scorer, contexts, continuations)
-    if hasattr(scorer, "score_suffixes"):
-        sums = scorer.score_suffixes(pairs)
+    score_suffixes = getattr(scorer, "score_suffixes", None)
+    if score_suffixes is not None:
+        sums = score_suffixes(pairs)
     else:
         full = scorer.score([c + k for c, k in pairs])
         sums = [s.total(len(c)) for s, (c, _) in zip(full, pairs)]

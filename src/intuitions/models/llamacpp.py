@@ -79,7 +79,7 @@ def log_softmax_stats(logits: np.ndarray, targets: np.ndarray) -> tuple[np.ndarr
 class LlamaCppScorer:
     def __init__(self, spec: LlamaCppSpec, tokenizer: LocalTokenizer):
         try:
-            from llama_cpp import Llama
+            from llama_cpp import Llama  # pyright: ignore[reportMissingImports]  # optional extra, not installed here
         except ImportError:
             raise UserError(INSTALL) from None
         self.spec = spec
@@ -168,7 +168,7 @@ def load(rest: str, options) -> LlamaCppScorer:
     if spec.window is None and options.window:
         spec = dataclasses.replace(spec, window=options.window, stride=spec.stride or options.stride)
     try:
-        import llama_cpp  # noqa: F401  (fail with the install hint before loading a tokenizer)
+        import llama_cpp  # noqa: F401  # pyright: ignore[reportMissingImports]  (fail with the install hint first)
     except ImportError:
         raise UserError(INSTALL) from None
     if spec.tokenizer:

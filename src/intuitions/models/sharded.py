@@ -133,7 +133,7 @@ class ShardedScorer:
 
     def close(self) -> None:
         for a in self.actors:
-            self._ray.kill(a)
+            self._ray.kill(a)  # pyright: ignore[reportArgumentType]  # ray's stubs: .remote() gives an ActorProxy
         self.actors = []
 
 
@@ -181,10 +181,11 @@ def score_many(specs: Sequence[str], seqs: Sequence[Sequence[int]] | None = None
             encs = ray.get([a.encode.remote(list(texts), True) for a in actors])
             refs = [a.score.remote([e.ids for e in enc]) for a, enc in zip(actors, encs)]
         else:
+            assert seqs is not None  # exactly one of seqs and texts, checked above
             ids = [list(map(int, s)) for s in seqs]
             refs = [a.score.remote(ids) for a in actors]
         results = ray.get(refs)
     finally:
         for a in actors:
-            ray.kill(a)
+            ray.kill(a)  # pyright: ignore[reportArgumentType]  # ray's stubs: .remote() gives an ActorProxy
     return [ModelScores(spec, name, fp, res) for spec, (name, fp, _), res in zip(specs, idents, results)]

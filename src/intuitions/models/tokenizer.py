@@ -46,7 +46,7 @@ class LocalTokenizer:
         enc = self.tokenizer(list(texts), add_special_tokens=False, return_offsets_mapping=True)
         out = []
         for ids, offs in zip(enc["input_ids"], enc["offset_mapping"]):
-            offs = [tuple(map(int, o)) for o in offs]
+            offs = [(int(a), int(b)) for a, b in offs]
             if add_prefix and self.prefix_id is not None:
                 ids, offs = [self.prefix_id, *ids], [(0, 0), *offs]
             out.append(Encoding(list(map(int, ids)), offs))

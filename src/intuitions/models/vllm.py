@@ -98,7 +98,7 @@ class VLLMScorer:
         self.name = f"vllm:{spec.model}"
         if llm is None:
             try:
-                from vllm import LLM
+                from vllm import LLM  # pyright: ignore[reportAttributeAccessIssue]  # optional extra, not installed here
             except ImportError:
                 raise UserError(INSTALL) from None
             kw = {"max_model_len": spec.max_model_len} if spec.max_model_len else {}
@@ -134,7 +134,7 @@ class VLLMScorer:
         return self.tok.encode(texts, add_prefix=add_prefix)
 
     def _params(self):
-        from vllm import SamplingParams
+        from vllm import SamplingParams  # pyright: ignore[reportAttributeAccessIssue]  # optional extra, not installed here
 
         return SamplingParams(prompt_logprobs=1, max_tokens=1, detokenize=False, temperature=0.0)
 
@@ -152,7 +152,7 @@ class VLLMScorer:
 
     def _generate(self, prompts: list[list[int]]):
         # vLLM schedules the whole list itself (continuous batching), so we hand it all at once.
-        from vllm.inputs import TokensPrompt
+        from vllm.inputs import TokensPrompt  # pyright: ignore[reportMissingImports]  # optional extra, not installed here
 
         try:
             outs = self.llm.generate([TokensPrompt(prompt_token_ids=p) for p in prompts], self._params(),
@@ -167,8 +167,8 @@ class VLLMScorer:
         return outs
 
     def generate(self, prompts: Sequence[str], max_new_tokens: int, stop: Sequence[str] = ()) -> list[str]:
-        from vllm import SamplingParams
-        from vllm.inputs import TokensPrompt
+        from vllm import SamplingParams  # pyright: ignore[reportAttributeAccessIssue]  # optional extra, not installed here
+        from vllm.inputs import TokensPrompt  # pyright: ignore[reportMissingImports]  # optional extra, not installed here
 
         # Greedy; a `stop` string ends a row and is kept in its text, as in the hf backend.
         params = SamplingParams(max_tokens=max_new_tokens, temperature=0.0, stop=list(stop) or None,
