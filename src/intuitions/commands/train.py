@@ -73,12 +73,12 @@ def train(
 
         ensure_out_dir(out)
     con = console()
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
     bar = Progress(TextColumn("{task.description:>8}", markup=False), BarColumn(), MofNCompleteColumn(),
                    TextColumn("loss {task.fields[loss]:.3f}"), TextColumn("{task.fields[tok_s]:>7,.0f} tok/s"),
                    TimeRemainingColumn(), console=con)
-    tasks: dict[str, int] = {}
+    tasks: dict[str, TaskID] = {}
 
     def on_start(cfgs, pending):
         todo = {c.member for c in pending}
