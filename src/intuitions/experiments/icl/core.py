@@ -133,7 +133,7 @@ def unrelated_map(names: Sequence[str], seed: int, words: Sequence[str] = UNRELA
     if len(names) > len(words):
         raise UserError(f"unrelated labels cover at most {len(words)} classes, the data has {len(names)}")
     perm = np.random.default_rng([seed, 7]).permutation(len(names))
-    return {name: words[j] for name, j in zip(names, perm)}
+    return {name: words[int(j)] for name, j in zip(names, perm)}
 
 
 def draw_demos(data: LabelledSet, query: int, k: int, rng: np.random.Generator) -> list[int]:
@@ -179,8 +179,10 @@ def _demo_block(data, design, c: Condition, seed: int, item: int, unrel) -> str:
     idx = draw_demos(data, item, c.k, np.random.default_rng([seed, item, c.k, 1]))
     labels = [data.labels[i] for i in idx]
     if c.kind == "flip":
-        labels = flip_labels(labels, data.label_names, c.flip_pct,
-                             np.random.default_rng([seed, item, c.k, 2, c.flip_pct]))
+        pct = c.flip_pct
+        if pct is None:
+            raise ValueError(f"flip condition {c.key} has no flip_pct")
+        labels = flip_labels(labels, data.label_names, pct, np.random.default_rng([seed, item, c.k, 2, pct]))
     elif c.kind == "random":
         rng = np.random.default_rng([seed, item, c.k, 3])
         labels = [data.label_names[j] for j in rng.integers(0, len(data.label_names), size=len(idx))]

@@ -117,8 +117,9 @@ def token_tasks(text: TaggedText, offsets: Sequence[tuple[int, int]], index: dic
 def clusters_of(corpus: Corpus, ti: int, starts: np.ndarray) -> tuple[np.ndarray, int]:
     """Bootstrap unit of each token: its document, or for one long text its line (blank
     lines join the line before; very many lines are merged into contiguous blocks)."""
-    if len(corpus.texts) > 1:
-        return np.full(len(starts), ti), len(corpus.texts)
+    n_texts = len(corpus.texts)
+    if n_texts > 1:
+        return np.full(len(starts), ti), n_texts
     lines = corpus.texts[0].text.split("\n")
     ends = np.cumsum([len(x) + 1 for x in lines])  # char just past each line's newline
     solid = np.cumsum([bool(x.strip()) for x in lines])  # non-blank lines so far
@@ -366,6 +367,8 @@ def _axes(refs: Sequence[ModelRef]) -> list[tuple[str, list[int]]]:
 def _x(ref: ModelRef, axis: str, rank: int) -> float:
     if axis == "size":
         return float(ref.non_embedding_params or ref.n_params or rank + 1)
+    if ref.step is None:
+        raise ValueError(f"{ref.name} has no step for axis {axis}")
     return float(ref.step)
 
 
@@ -395,6 +398,8 @@ def decompose_models(refs: Sequence[ModelRef], corpus: Corpus, load: Callable[[s
                               step=ref.step, final=ref.final, n_params=ref.n_params,
                               non_embedding_params=ref.non_embedding_params))
     learning = []
+    if weights is None:  # no models
+        return decs, learning
     for axis, idx in _axes(refs):
         xs = [_x(refs[i], axis, k) for k, i in enumerate(idx)]
         learning += learning_table(axis, xs, [sums[i] for i in idx], weights)

@@ -113,9 +113,8 @@ def _tagged(line: str, path: Path, i: int) -> TaggedText:
     for s in raw:
         start, end, task = (s.get("start"), s.get("end"), s.get("task")) if isinstance(s, dict) else \
             (tuple(s) if isinstance(s, list) and len(s) == 3 else (None, None, None))
-        ok = isinstance(start, int) and isinstance(end, int) and not isinstance(start, bool) \
-            and 0 <= start < end <= len(text) and isinstance(task, str) and task.strip()
-        if not ok:
+        if not (isinstance(start, int) and isinstance(end, int) and not isinstance(start, bool)
+                and 0 <= start < end <= len(text) and isinstance(task, str) and task.strip()):
             raise BadData(f"{where}: bad span {s!r}: need start < end within the text and a task name")
         spans.append(TaskSpan(start, end, task))
     return TaggedText(text, tuple(spans), default)
