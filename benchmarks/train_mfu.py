@@ -14,8 +14,9 @@ the full (not causally halved) T x T square. RMSNorm, rotary, softmax, SwiGLU's 
 the optimiser are not counted: they are the overhead MFU measures.
 
 Peak: the best of several n x n x n `torch.matmul`s (n = 2048) in fp32 and in bf16, with
-the same `torch.set_num_threads` as training; the fp32 one again just before each member. MFU = model FLOP/s / fp32 peak (training is
-fp32); the bf16 peak is printed for reference (what bf16 matmuls could reach here).
+the same `torch.set_num_threads` as training; the fp32 one again just before each member.
+MFU = model FLOP/s / fp32 peak (training is fp32); the bf16 peak is printed for reference
+(what bf16 matmuls could reach here).
 
 The machine is shared, so every figure comes twice: per wall-clock second and per CPU
 second of this process (`time.process_time`, which a busy neighbour does not inflate as
@@ -131,7 +132,8 @@ def member_mfu(layers: int, width: int, batch_size: int, seq_len: int, threads: 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--preset", default="quick")
-    ap.add_argument("--threads", default="1", help="comma-separated thread counts (the ladder trains with 1 per worker)")
+    ap.add_argument("--threads", default="1",
+                    help="comma-separated thread counts (the ladder trains with 1 per worker)")
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--members", help="comma-separated member names (default: all)")
     ap.add_argument("--json", help="write the results here")
@@ -155,7 +157,8 @@ def main(argv=None) -> None:
             r = member_mfu(m.layers, m.width, p.batch_size, p.seq_len, threads, matmul_peak("fp32", threads), a.steps)
             out["members"].append(asdict(r))
             print(f"  {r.member:>6} {r.params:>8,} params {r.flops_per_token / 1e6:5.2f} MFLOP/tok  "
-                  f"{r.tokens_per_s_wall:>8,.0f} tok/s {r.ms_per_step_wall:6.1f} ms/step MFU {100 * r.mfu_wall:5.1f}% | "
+                  f"{r.tokens_per_s_wall:>8,.0f} tok/s {r.ms_per_step_wall:6.1f} ms/step "
+                  f"MFU {100 * r.mfu_wall:5.1f}% | "
                   f"{r.tokens_per_cpu_s:>8,.0f} tok/CPU-s MFU {100 * r.mfu_cpu:5.1f}%  "
                   f"(load {r.load[0]:.2f}->{r.load[1]:.2f})", flush=True)
     if a.json:

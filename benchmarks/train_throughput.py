@@ -96,8 +96,9 @@ def main(argv=None) -> None:
         r = member_throughput(layers, width, b, t, a.threads, a.steps)
         r["mfu"] = r["flops_per_s"] / peak
         rows.append(r)
-        print(f"{r['member']:>7} {r['batch']:>7} non-emb {r['non_embedding_params']:>8,}  {r['tokens_per_s']:>9,.0f} tok/s "
-              f"{r['ms_per_step']:7.1f} ms/step  MFU {100 * r['mfu']:5.1f}%  (load {r['load_before']:.2f}->{r['load_after']:.2f})")
+        print(f"{r['member']:>7} {r['batch']:>7} non-emb {r['non_embedding_params']:>8,}  "
+              f"{r['tokens_per_s']:>9,.0f} tok/s {r['ms_per_step']:7.1f} ms/step  MFU {100 * r['mfu']:5.1f}%  "
+              f"(load {r['load_before']:.2f}->{r['load_after']:.2f})")
     result = {"preset": a.preset, "threads": a.threads, "matmul_peak_flops": peak, "members": rows,
               "cpu_count": os.cpu_count()}
     if a.run_preset:

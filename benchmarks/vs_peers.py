@@ -107,7 +107,8 @@ def job(tool: str, task: str, path: str, req: dict, batch: int):
         if task == "b":
             prompts, template = icl_prompts(n)
             return (lambda: icl.score_prompts(ours, prompts[:2], template),
-                    lambda: [x for s in icl.score_prompts(ours, prompts, template) for x in (*s.logprob, *s.cf_logprob)])
+                    lambda: [x for s in icl.score_prompts(ours, prompts, template)
+                             for x in (*s.logprob, *s.cf_logprob)])
         ctxs, conts = icl_requests(n)
         return (lambda: score_continuations(ours, ctxs[:4], conts[:4]),
                 lambda: [c.logprob for c in score_continuations(ours, ctxs, conts)])

@@ -94,11 +94,13 @@ class RefServer:
     def answer(self, body):
         tok = self.hf.tokenizer
         if body.get("echo") and self.bug == "reject_echo":  # older llama.cpp llama-server
-            return 400, {"error": {"code": 400, "message": "Only no echo is supported", "type": "invalid_request_error"}}
+            return 400, {"error": {"code": 400, "message": "Only no echo is supported",
+                                   "type": "invalid_request_error"}}
         if body.get("model") != self.model_name:
             return 404, {"error": {"message": f"model {body.get('model')} not found"}}
         prompt = body["prompt"]
-        if self.max_model_len and max(len(p) for p in (prompt if isinstance(prompt[0], list) else [prompt])) >= self.max_model_len:
+        if self.max_model_len and max(
+                len(p) for p in (prompt if isinstance(prompt[0], list) else [prompt])) >= self.max_model_len:
             return 400, {"error": {"message": f"maximum context length is {self.max_model_len} tokens"}}
         if isinstance(prompt, str) or (prompt and isinstance(prompt[0], int)):
             prompt = [prompt]
@@ -374,8 +376,9 @@ def test_vllm_parser_on_recorded_outputs():
 
     import intuitions.models.vllm as v
 
-    sc = VLLMScorer(VLLMSpec("tiny", stride=2), LocalTokenizer(SimpleNamespace(bos_token_id=0, eos_token_id=0,
-                                                                                    backend_tokenizer=SimpleNamespace(to_str=lambda: "t"))),
+    sc = VLLMScorer(VLLMSpec("tiny", stride=2),
+                    LocalTokenizer(SimpleNamespace(bos_token_id=0, eos_token_id=0,
+                                                   backend_tokenizer=SimpleNamespace(to_str=lambda: "t"))),
                     llm=FakeLLM())
     sc._generate = lambda prompts: FakeLLM().generate([{"prompt_token_ids": p} for p in prompts], None)
     (s,) = sc.score([[3, 4, 5, 6, 7, 8]])
@@ -408,7 +411,8 @@ def test_vllm_engine_death_is_one_line(monkeypatch):
         def generate(self, prompts, params, use_tqdm=False):
             raise EngineDeadError("EngineCore encountered an issue. See stack trace (above) for the root cause.")
 
-    tok = LocalTokenizer(SimpleNamespace(bos_token_id=0, eos_token_id=0, backend_tokenizer=SimpleNamespace(to_str=lambda: "t")))
+    tok = LocalTokenizer(SimpleNamespace(bos_token_id=0, eos_token_id=0,
+                                         backend_tokenizer=SimpleNamespace(to_str=lambda: "t")))
     sc = VLLMScorer(VLLMSpec("tiny", pp=2), tok, llm=DeadLLM())
     with pytest.raises(ServerError, match=r"vLLM's engine for tiny \(tp=1, pp=2\) died while scoring 1 prompts") as e:
         sc.score([[3, 4, 5]])
@@ -448,7 +452,8 @@ def test_gguf_export_round_trips_through_transformers(tiny_model_dir, tmp_path):
     x = torch.tensor([[0, 5, 60, 70, 80, 90, 100, 7]])
     with torch.no_grad():
         assert torch.allclose(a(x).logits, b(x).logits, atol=1e-5)
-    ta, tb = AutoTokenizer.from_pretrained(str(tiny_model_dir)), AutoTokenizer.from_pretrained(str(tmp_path), gguf_file=path.name)
+    ta = AutoTokenizer.from_pretrained(str(tiny_model_dir))
+    tb = AutoTokenizer.from_pretrained(str(tmp_path), gguf_file=path.name)
     for t in TEXTS + ["안녕하세요 세계. 12 * 3 = 36"]:
         assert ta(t, add_special_tokens=False)["input_ids"] == tb(t, add_special_tokens=False)["input_ids"]
     w = np.arange(2 * 2 * 4 * 3).reshape(16, 3)  # the permutation is a true permutation of rows
@@ -500,7 +505,7 @@ def test_every_scoring_command_takes_tp(command):
     import sys
 
     extra = ["hi"] if command == "density" else []
-    r = subprocess.run([sys.executable, "-m", "intuitions.cli", command, "--model", "smollm2-135m", "--tp", "2", *extra],
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run([sys.executable, "-m", "intuitions.cli", command, "--model", "smollm2-135m", "--tp", "2",
+                        *extra], capture_output=True, text=True, timeout=120)
     assert r.returncode == 2, r.stderr
     assert "--tp applies to vllm: models only" in r.stderr and "Traceback" not in r.stderr

@@ -35,7 +35,8 @@ class WebSocket:
         self.sock = socket.create_connection((u.hostname, u.port), timeout=timeout)
         key = base64.b64encode(os.urandom(16)).decode()
         self.sock.sendall((f"GET {u.path} HTTP/1.1\r\nHost: {u.hostname}:{u.port}\r\nUpgrade: websocket\r\n"
-                           f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+                           f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                           "Sec-WebSocket-Version: 13\r\n\r\n").encode())
         self.f = self.sock.makefile("rb")
         status = self.f.readline()
         assert b" 101 " in status, status
@@ -202,7 +203,8 @@ def test_a_broken_image_would_be_caught(small_run, chromium):
     page.call("Page.navigate", url=bad.as_uri())
     page.wait_for("Page.loadEventFired")
     oks = page.call("Runtime.evaluate", returnByValue=True,
-                    expression="Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)")["result"]["value"]
+                    expression="Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)",
+                    )["result"]["value"]
     assert oks.count(False) == 2
     assert any("boom" in p for p in _problems(page))
     assert "http://127.0.0.1:9/x.png" in _requests(page)

@@ -325,7 +325,8 @@ def _llama_server() -> str | None:
     return None
 
 
-@pytest.mark.skipif(_llama_server() is None, reason="no llama-server (make llama-server, or set INTUITIONS_LLAMA_SERVER)")
+@pytest.mark.skipif(_llama_server() is None,
+                    reason="no llama-server (make llama-server, or set INTUITIONS_LLAMA_SERVER)")
 @pytest.mark.slow
 def test_openai_backend_refuses_llama_cpps_own_server(reference, gguf_file, model_dir, tmp_path):
     """llama.cpp's llama-server serves the model but gives no prompt logprobs (older builds

@@ -74,7 +74,7 @@ def test_checkpoints_load_and_score(ladder):
     from intuitions.models.base import score_continuations
     from intuitions.models.hf import HFScorer
 
-    for step, path in checkpoints("smoke", "L1W16", root=ladder.parent):
+    for _step, path in checkpoints("smoke", "L1W16", root=ladder.parent):
         model = AutoModelForCausalLM.from_pretrained(str(path))
         assert model.config.num_hidden_layers == 1
         scorer = HFScorer.load(str(path))
@@ -93,7 +93,8 @@ def test_exact_match_is_greedy_decoding(ladder):
 
     scorer = HFScorer.load(str(ladder / "L2W16"))
     tok = scorer.tokenizer
-    prompts = ["review: the food was good.\nrating:", "alice is in the hall. where is alice?", "question: 12 + 5\nanswer:"]
+    prompts = ["review: the food was good.\nrating:", "alice is in the hall. where is alice?",
+               "question: 12 + 5\nanswer:"]
     items = []
     for p in prompts:
         ids = torch.tensor([scorer.encode([p])[0].ids])

@@ -48,7 +48,7 @@ class WordStub:
     def logprob(self, context: list[int], token: int) -> float:
         return self.table.get(self.words[token - 1], self.default)
 
-    def score(self, seqs):
+    def score(self, seqs, progress=None):
         out = []
         for s in seqs:
             lp = np.array([np.nan] + [self.logprob(list(s[:i]), t) for i, t in enumerate(s) if i > 0])
@@ -189,7 +189,8 @@ def test_fixed_preference_gives_the_share_of_that_label():
 
 
 def test_length_normalised_scoring_differs_from_sum():
-    data = LabelledSet("toy", toy_data().texts, ["very good" if lab == "positive" else "bad" for lab in toy_data().labels],
+    data = LabelledSet("toy", toy_data().texts,
+                       ["very good" if lab == "positive" else "bad" for lab in toy_data().labels],
                        ("bad", "very good"))
     # " very good": two tokens at -1 each (sum -2, mean -1); " bad": one at -1.5
     res = _run(WordStub({"very": -1.0, "good": -1.0, "bad": -1.5}), data)
@@ -437,15 +438,17 @@ def test_report_step_on_a_ladder(tmp_path, tiny_model_dir, monkeypatch):
 def test_figures_render_from_saved_result_at_the_bounds(tmp_path):
     from intuitions.experiments.icl.figures import render
 
-    def row(cond, kind, k, pct, acc, lo, hi):
+    def row(s, cond, kind, k, pct, acc, lo, hi):
         return {"condition": cond, "kind": kind, "k": k, "flip_pct": pct, "scoring": s, "accuracy": acc,
                 "ci_low": lo, "ci_high": hi, "n": 10, "seeds": 1}
 
     rows = []
     for s in icl.SCORINGS:  # a Wilson bound a rounding error inside the estimate must not break the plot
-        rows += [row("zero-shot", "zero-shot", 0, None, 0.5, 0.2, 0.8), row("gold k=1", "gold", 1, None, 1.0, 0.72, 0.9999999),
-                 row("random k=1", "random", 1, None, 0.0, 1e-9, 0.28), row("flip 100%", "flip", 1, 100, 0.0, 0.0, 0.28),
-                 row("unrelated k=1", "unrelated", 1, None, 0.5, None, None)]
+        rows += [row(s, "zero-shot", "zero-shot", 0, None, 0.5, 0.2, 0.8),
+                 row(s, "gold k=1", "gold", 1, None, 1.0, 0.72, 0.9999999),
+                 row(s, "random k=1", "random", 1, None, 0.0, 1e-9, 0.28),
+                 row(s, "flip 100%", "flip", 1, 100, 0.0, 0.0, 0.28),
+                 row(s, "unrelated k=1", "unrelated", 1, None, 0.5, None, None)]
     models = [{"model": f"family:p/m{i}", "n_params": 1000 * (i + 1), "chance": 0.5, "rows": rows} for i in range(3)]
     saved = {"result": {"k_sweep": [0, 1], "k_main": 1, "flips": [100], "models": models}}
     paths = render(saved, tmp_path)

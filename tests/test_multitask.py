@@ -48,7 +48,8 @@ def test_identity_on_a_real_model_with_random_spans(tiny_scorer, raw):
     corpus = mt.Corpus("spans", (mt.TaggedText(text, spans), mt.TaggedText("One, two, three.", ())))
     sums = mt.task_sums(tiny_scorer, corpus)
     d = mt.decompose(sums, mt.boot_weights(2, 20))
-    scored = np.concatenate([s.surprisal[np.isfinite(s.logprobs)] for s in score_texts(tiny_scorer, [c.text for c in corpus.texts])])
+    scored = np.concatenate([s.surprisal[np.isfinite(s.logprobs)]
+                             for s in score_texts(tiny_scorer, [c.text for c in corpus.texts])])
     assert d.n_tokens == len(scored)
     assert d.overall_loss.value == pytest.approx(scored.mean(), rel=1e-12)
     assert d.identity_error <= 1e-6
@@ -166,7 +167,7 @@ class FixedScorer:
         return [Encoding(self._ids(t, add_prefix), [(0, 0)] * add_prefix + [(i, i + 1) for i in range(len(t))])
                 for t in texts]
 
-    def score(self, seqs):
+    def score(self, seqs, progress=None):
         out = []
         for s in seqs:
             n_ctx, total = self.by_ids[tuple(s)]

@@ -58,6 +58,25 @@ def test_every_backend_class_takes_stop_strings(cls):
     assert _takes_stop(cls.generate)
 
 
+@pytest.mark.parametrize("cls", [HFScorer, CachedScorer, OpenAIScorer, VLLMScorer, LlamaCppScorer, ShardedScorer])
+def test_every_backend_class_reports_tokens_scored(cls):
+    p = inspect.signature(cls.score).parameters.get("progress")
+    assert p is not None and p.default is None
+
+
+def test_progress_counts_every_scored_token_once(tiny_scorer, tmp_path):
+    """Through the cache wrapper too: cached sequences at once, the rest as the backend reports."""
+    from intuitions.models.cache import CachedScorer, ScoreCache
+
+    seqs = [e.ids for e in tiny_scorer.encode(PROMPTS + ["a longer text " * 30])]
+    want = sum(len(s) - 1 for s in seqs)
+    for sc in (tiny_scorer, CachedScorer(tiny_scorer, ScoreCache(tmp_path / "s.sqlite"))):
+        for _ in range(2):  # the second pass through the cache finds everything cached
+            got: list[int] = []
+            sc.score(seqs, progress=got.append)
+            assert sum(got) == want
+
+
 def test_cut_at_stop_keeps_the_earliest_stop_string():
     assert cut_at_stop("12 + 3 = 15.\nQ:", ("\n", ".")) == "12 + 3 = 15."
     assert cut_at_stop("abc", ()) == "abc" and cut_at_stop("abc", ("x",)) == "abc"

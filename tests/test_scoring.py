@@ -100,7 +100,7 @@ def test_cache_identical_and_resumes(tiny_scorer, tmp_path):
         name, fingerprint = tiny_scorer.name, tiny_scorer.fingerprint
         calls = 0
 
-        def score(self, s):
+        def score(self, s, progress=None):
             Flaky.calls += 1
             if Flaky.calls == 2:
                 raise Dies

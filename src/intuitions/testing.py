@@ -42,7 +42,8 @@ def make_tiny_model(out: Path, layers: int = 2, width: int = 32, ctx: int = 64, 
         vocab_size=len(tok), hidden_size=width, intermediate_size=4 * width,
         num_hidden_layers=layers, num_attention_heads=max(1, width // 16),
         num_key_value_heads=max(1, width // 16), max_position_embeddings=ctx,
-        bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id,
+        # transformers types the special-token ids as any token value; here they are ints
+        bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id,  # pyright: ignore[reportArgumentType]
         tie_word_embeddings=True,
     )
     model = LlamaForCausalLM(cfg)

@@ -16,17 +16,25 @@ def register(app: typer.Typer) -> None:
 
 
 def cot(
-    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Zoo name (smollm2-135m), folder or Hub id (default smollm2-135m unless --family is given).")] = None,
-    family: Annotated[Optional[str], typer.Option("--family", help="A trained ladder preset (quick, smoke, ...): every member, prompted in the world's format.")] = None,
-    steps: Annotated[str, typer.Option("--steps", help="Comma-separated numbers of steps (operations) per problem.")] = "1,2,3,4",
+    model: Annotated[Optional[str], typer.Option(
+        "--model", "-m", help="Zoo name (smollm2-135m), folder or Hub id (default smollm2-135m unless --family is "
+                              "given).")] = None,
+    family: Annotated[Optional[str], typer.Option(
+        "--family", help="A trained ladder preset (quick, smoke, ...): every member, prompted in the world's "
+                         "format.")] = None,
+    steps: Annotated[str, typer.Option(
+        "--steps", help="Comma-separated numbers of steps (operations) per problem.")] = "1,2,3,4",
     n: common.N = 50,
-    gen_n: Annotated[Optional[int], typer.Option("--gen-n", help="Problems per step count that also get the generation conditions (default: all).")] = None,
+    gen_n: Annotated[Optional[int], typer.Option(
+        "--gen-n", help="Problems per step count that also get the generation conditions (default: all).")] = None,
     seed: common.Seed = 0,
-    max_new_tokens: Annotated[int, typer.Option("--max-new-tokens", help="Token limit of a generated chain of thought.")] = 96,
+    max_new_tokens: Annotated[int, typer.Option(
+        "--max-new-tokens", help="Token limit of a generated chain of thought.")] = 96,
     shots: Annotated[int, typer.Option("--shots", help="Worked demonstrations before each real-model prompt.")] = 2,
     max_operand: Annotated[int, typer.Option("--max-operand", help="Operands are drawn from 1..this.")] = 9,
     max_value: Annotated[int, typer.Option("--max-value", help="No intermediate result exceeds this.")] = 10_000,
-    density_n: Annotated[int, typer.Option("--density-n", help="Worked solutions in the per-token density view (0: skip).")] = 8,
+    density_n: Annotated[int, typer.Option(
+        "--density-n", help="Worked solutions in the per-token density view (0: skip).")] = 8,
     out: common.Out = None,
     dtype: common.Dtype = "float32",
     no_cache: common.NoCache = False,
@@ -95,7 +103,8 @@ def _print(res) -> None:
     for r in res.runs:
         cell = {(c.metric, c.condition, c.steps): c.estimate for c in r.cells}
         steps = sorted({c.steps for c in r.cells if c.steps is not None})
-        t = Table(title=f"{r.model} ({r.kind}, {len(r.items)} problems): answer surprisal (nats) and accuracy (%), 95% CI")
+        t = Table(title=f"{r.model} ({r.kind}, {len(r.items)} problems): answer surprisal (nats) and accuracy (%), "
+                        "95% CI")
         t.add_column("condition")
         for s in [None, *steps]:
             t.add_column("all steps" if s is None else f"{s} step{'s' if s > 1 else ''}", justify="right")

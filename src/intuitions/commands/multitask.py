@@ -19,14 +19,21 @@ def register(app: typer.Typer) -> None:
 def multitask(
     model: common.Model = "family:quick",
     probes: Annotated[bool, typer.Option("--probes", help="Run the minimal-pair probe suite (8 categories).")] = False,
-    file: Annotated[Optional[Path], typer.Option("--file", help="Decompose this UTF-8 text with heuristic task tags.")] = None,
-    spans: Annotated[Optional[Path], typer.Option("--spans", help='Decompose texts tagged by you: JSONL of {"text", "spans": [{"start", "end", "task"}]}.')] = None,
+    file: Annotated[Optional[Path], typer.Option(
+        "--file", help="Decompose this UTF-8 text with heuristic task tags.")] = None,
+    spans: Annotated[Optional[Path], typer.Option(
+        "--spans", help='Decompose texts tagged by you: JSONL of {"text", "spans": [{"start", "end", '
+                        '"task"}]}.')] = None,
     out: common.Out = None,
     seed: common.Seed = 0,
-    n: Annotated[Optional[int], typer.Option("--n", help="World documents per task (default 50); probe items per category (default all).")] = None,
-    checkpoints: Annotated[bool, typer.Option("--checkpoints/--no-checkpoints", help="Also score a ladder's saved training checkpoints.")] = True,
-    probe_dir: Annotated[Optional[Path], typer.Option("--probe-dir", help="A folder of <category>.jsonl probe files to use instead of the built-in suite.")] = None,
-    categories: Annotated[Optional[str], typer.Option("--categories", help="Comma-separated probe categories (default: all).")] = None,
+    n: Annotated[Optional[int], typer.Option(
+        "--n", help="World documents per task (default 50); probe items per category (default all).")] = None,
+    checkpoints: Annotated[bool, typer.Option(
+        "--checkpoints/--no-checkpoints", help="Also score a ladder's saved training checkpoints.")] = True,
+    probe_dir: Annotated[Optional[Path], typer.Option(
+        "--probe-dir", help="A folder of <category>.jsonl probe files to use instead of the built-in suite.")] = None,
+    categories: Annotated[Optional[str], typer.Option(
+        "--categories", help="Comma-separated probe categories (default: all).")] = None,
     dtype: common.Dtype = "float32",
     no_cache: common.NoCache = False,
     tp: common.TP = None,

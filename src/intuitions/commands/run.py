@@ -16,11 +16,16 @@ def register(app: typer.Typer) -> None:
 
 
 def run(
-    preset: Annotated[str, typer.Option("--preset", help="smoke (CI, seconds), quick (default, minutes) or full (about an hour).")] = "quick",
-    out: Annotated[Optional[Path], typer.Option("--out", help="Run folder (default runs/<preset>-<config hash>).")] = None,
-    config: Annotated[Optional[Path], typer.Option("--config", help="A run.toml over the embedded defaults (models, ladder, experiments, options, n, seeds).")] = None,
+    preset: Annotated[str, typer.Option(
+        "--preset", help="smoke (CI, seconds), quick (default, minutes) or full (about an hour).")] = "quick",
+    out: Annotated[Optional[Path], typer.Option(
+        "--out", help="Run folder (default runs/<preset>-<config hash>).")] = None,
+    config: Annotated[Optional[Path], typer.Option(
+        "--config", help="A run.toml over the embedded defaults (models, ladder, experiments, options, n, "
+                         "seeds).")] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show the progress display.")] = True,
-    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any step failed (the report is still written).")] = False,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Exit 1 when any step failed (the report is still written).")] = False,
 ) -> None:
     from intuitions.models import zoo
     from intuitions.results import ensure_out_dir

@@ -16,7 +16,8 @@ from intuitions.errors import UserError
 
 
 def register(app: typer.Typer) -> None:
-    app.command(help="Train the model ladder on the synthetic world (skips finished members, resumes killed ones).")(train)
+    app.command(help="Train the model ladder on the synthetic world (skips finished members, "
+                     "resumes killed ones).")(train)
 
 
 def _sizes(text: str) -> list[tuple[int, int]]:
@@ -37,13 +38,19 @@ def _sizes(text: str) -> list[tuple[int, int]]:
 
 def train(
     preset: Annotated[str, typer.Option("--preset", help="smoke | quick | full")] = "quick",
-    out: Annotated[Optional[Path], typer.Option("--out", help="Ladder root (default: INTUITIONS_FAMILY_DIR or INTUITIONS_HOME/family).")] = None,
-    executor: Annotated[str, typer.Option("--executor", help="local: one worker process per CPU (per --threads CPUs); serial: one member at a time in this process; ray: Ray tasks.")] = "local",
+    out: Annotated[Optional[Path], typer.Option(
+        "--out", help="Ladder root (default: INTUITIONS_FAMILY_DIR or INTUITIONS_HOME/family).")] = None,
+    executor: Annotated[str, typer.Option(
+        "--executor", help="local: one worker process per CPU (per --threads CPUs); serial: one member at a time in "
+                           "this process; ray: Ray tasks.")] = "local",
     seed: Annotated[int, typer.Option("--seed", help="Training seed (initialisation and batches).")] = 0,
     world_seed: Annotated[int, typer.Option("--world-seed", help="Seed of the world the ladder learns.")] = 0,
-    threads: Annotated[int, typer.Option("--threads", help="Torch threads per member (tiny models gain little from a second).")] = 1,
-    sizes: Annotated[Optional[str], typer.Option("--sizes", help="Replace the preset's members: LAYERSxWIDTH,... (e.g. 1x32,2x64).")] = None,
-    steps: Annotated[Optional[int], typer.Option("--steps", help="With --sizes: optimiser steps per member (default: the preset's).")] = None,
+    threads: Annotated[int, typer.Option(
+        "--threads", help="Torch threads per member (tiny models gain little from a second).")] = 1,
+    sizes: Annotated[Optional[str], typer.Option(
+        "--sizes", help="Replace the preset's members: LAYERSxWIDTH,... (e.g. 1x32,2x64).")] = None,
+    steps: Annotated[Optional[int], typer.Option(
+        "--steps", help="With --sizes: optimiser steps per member (default: the preset's).")] = None,
 ) -> None:
     from intuitions.family import ladder, presets
 
@@ -56,7 +63,8 @@ def train(
         import dataclasses
 
         n = steps or p.members[0].steps
-        p = dataclasses.replace(p, members=tuple(presets.MemberSpec(layers, width, n) for layers, width in _sizes(sizes)))
+        p = dataclasses.replace(
+            p, members=tuple(presets.MemberSpec(layers, width, n) for layers, width in _sizes(sizes)))
         presets.PRESETS[preset] = p
     if threads <= 0:
         raise UserError(f"--threads must be positive, got {threads}")
@@ -65,12 +73,12 @@ def train(
 
         ensure_out_dir(out)
     con = console()
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
     bar = Progress(TextColumn("{task.description:>8}", markup=False), BarColumn(), MofNCompleteColumn(),
                    TextColumn("loss {task.fields[loss]:.3f}"), TextColumn("{task.fields[tok_s]:>7,.0f} tok/s"),
                    TimeRemainingColumn(), console=con)
-    tasks: dict[str, int] = {}
+    tasks: dict[str, TaskID] = {}
 
     def on_start(cfgs, pending):
         todo = {c.member for c in pending}

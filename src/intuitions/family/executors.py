@@ -71,12 +71,10 @@ def local(fn: Callable, configs: Sequence, progress=None, on_done=None, workers:
                 f.result()  # re-raise a worker's error (UserError included) here
                 if on_done:
                     on_done(configs[futs[f]])
-        out = [None] * len(configs)
-        for f, i in futs.items():
-            out[i] = f.result()
+        out = {i: f.result() for f, i in futs.items()}
     from pathlib import Path
 
-    return [Path(p) for p in out]
+    return [Path(out[i]) for i in range(len(configs))]
 
 
 def ray(fn: Callable, configs: Sequence, progress=None, on_done=None) -> list:

@@ -42,7 +42,8 @@ def ensure_world(seed: int, n_docs: int) -> Path:
     return build(seed, d, n_docs)
 
 
-def plan(p: Preset, root: Path, world_dir: Path, seed: int = 0, world_seed: int = 0, threads: int = 1) -> list[TrainConfig]:
+def plan(p: Preset, root: Path, world_dir: Path, seed: int = 0, world_seed: int = 0,
+         threads: int = 1) -> list[TrainConfig]:
     out = []
     for m in p.members:
         if m.layers <= 0 or m.width <= 0 or m.steps <= 0 or any(b <= 0 or b >= m.steps for b in m.branch_steps):

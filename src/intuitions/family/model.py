@@ -32,7 +32,8 @@ def llama_config(shape: Shape, bos_id: int, eos_id: int, pad_id: int):
     return LlamaConfig(
         vocab_size=shape.vocab, hidden_size=shape.width, intermediate_size=shape.ffn,
         num_hidden_layers=shape.layers, num_attention_heads=shape.heads, num_key_value_heads=shape.heads,
-        max_position_embeddings=shape.seq_len, rope_theta=10000.0, rms_norm_eps=1e-5,
+        # transformers 5 still takes the legacy rope_theta (into rope_parameters); its signature omits it
+        max_position_embeddings=shape.seq_len, rope_theta=10000.0, rms_norm_eps=1e-5,  # pyright: ignore[reportCallIssue]
         bos_token_id=bos_id, eos_token_id=eos_id, pad_token_id=pad_id,
         tie_word_embeddings=True, attention_dropout=0.0, initializer_range=0.02,
     )

@@ -86,6 +86,7 @@ def run(fn: Callable, configs: Sequence, progress=None, on_done=None, address: s
     if not configs:
         return []
     ray = ensure_ray(address)
+    from ray.exceptions import RayTaskError
     from ray.util.queue import Queue
 
     res = resources or TaskResources.from_env()
@@ -93,7 +94,9 @@ def run(fn: Callable, configs: Sequence, progress=None, on_done=None, address: s
     queue = Queue(maxsize=10_000) if progress else None
     relay = _QueueProgress(queue) if queue is not None else None
     env = {"env_vars": driver_env()}
-    refs = [task.options(**res.options(cfg), runtime_env=env).remote(cfg, relay) for cfg in configs]
+    # ray's stubs type a remote function of an untyped `fn` as taking no arguments
+    refs = [task.options(**res.options(cfg), runtime_env=env).remote(cfg, relay)  # pyright: ignore[reportCallIssue]
+            for cfg in configs]
     cfg_of = {ref: cfg for ref, cfg in zip(refs, configs)}
     pending = list(refs)
     try:
@@ -106,7 +109,7 @@ def run(fn: Callable, configs: Sequence, progress=None, on_done=None, address: s
                 if on_done:
                     on_done(cfg_of[ref])
         out = ray.get(refs)
-    except ray.exceptions.RayTaskError as e:
+    except RayTaskError as e:
         cause = getattr(e, "cause", None)
         raise (cause if isinstance(cause, UserError) else e) from None
     finally:

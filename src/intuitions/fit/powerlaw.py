@@ -161,8 +161,10 @@ def objective_grad(theta: np.ndarray, X: np.ndarray, y: np.ndarray, w: np.ndarra
 def bounds(n_params: int) -> list[tuple[float | None, float | None]]:
     """Exponents >= 0: a law whose loss grows with size is no scaling law (unbounded, a
     two-member ladder fitted alpha = -62). Logs of E and the coefficients stay free."""
-    free: tuple[float | None, float | None] = (None, None)
-    return [free] + [free, (0.0, None)] * ((n_params - 1) // 2)
+    out: list[tuple[float | None, float | None]] = [(None, None)]
+    for _ in range((n_params - 1) // 2):
+        out += [(None, None), (0.0, None)]
+    return out
 
 
 def lbfgs(theta0: np.ndarray, X: np.ndarray, y: np.ndarray, w: np.ndarray, opts: FitOptions):

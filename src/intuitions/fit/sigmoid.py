@@ -92,7 +92,7 @@ def logistic(t):
     return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(t, float)))  # overflow-free 1/(1+e^-t)
 
 
-def sigmoid(x, x0: float, k: float, floor: float, ceiling: float):
+def sigmoid(x, x0: float | np.ndarray, k: float | np.ndarray, floor: float, ceiling: float):
     """floor + (ceiling - floor) / (1 + exp(-k (x - x0))); k > 0 means rising in x."""
     return floor + (ceiling - floor) * logistic(k * (np.asarray(x, float) - x0))
 

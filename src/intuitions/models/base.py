@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Protocol, Sequence, runtime_checkable
+from typing import Callable, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
 Span = tuple[int, int]
+TokensDone = Callable[[int], None]  # progress: k more tokens scored
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,12 @@ class Scorer(Protocol):
     @property
     def n_params(self) -> int | None: ...
 
+    @property
+    def eos_id(self) -> int | None: ...  # the end-of-text token, for scoring a document's end
+
     def encode(self, texts: Sequence[str], add_prefix: bool = True) -> list[Encoding]: ...
 
-    def score(self, seqs: Sequence[Sequence[int]]) -> list[TokenScores]: ...
+    def score(self, seqs: Sequence[Sequence[int]], progress: TokensDone | None = None) -> list[TokenScores]: ...
 
     def generate(self, prompts: Sequence[str], max_new_tokens: int, stop: Sequence[str] = ()) -> list[str]: ...
 
@@ -83,27 +87,18 @@ def tokenize(scorer: Scorer, texts: Sequence[str], add_prefix: bool = True) -> l
     return [e.ids for e in scorer.encode(texts, add_prefix=add_prefix)]
 
 
-def takes_progress(scorer) -> bool:
-    """Whether `scorer.score` accepts `progress=` (tokens scored so far, batch by batch)."""
-    import inspect
-
-    try:
-        return "progress" in inspect.signature(scorer.score).parameters
-    except (TypeError, ValueError):
-        return False
+def report_done(progress: TokensDone | None, seqs: Sequence[Sequence[int]]) -> None:
+    """For a backend that scores a request at once: every token but each first, in one call."""
+    if progress is not None:
+        progress(sum(max(len(s) - 1, 0) for s in seqs))
 
 
-def score_texts(scorer: Scorer, texts: Sequence[str], progress=None) -> list[TokenScores]:
+def score_texts(scorer: Scorer, texts: Sequence[str], progress: TokensDone | None = None) -> list[TokenScores]:
     """Score whole texts, with each token's character span attached. `progress(k)`: k more
-    tokens scored (batch by batch where the scorer can say so, else all at the end)."""
+    tokens scored (batch by batch where the backend can say so, else at once at the end)."""
     encs = scorer.encode(texts)
     ids = [e.ids for e in encs]
-    if progress is not None and takes_progress(scorer):
-        scores = scorer.score(ids, progress=progress)
-    else:
-        scores = scorer.score(ids)
-        if progress is not None:
-            progress(sum(max(0, len(i) - 1) for i in ids))
+    scores = scorer.score(ids, progress=progress)
     return [dataclasses.replace(s, offsets=e.offsets) for s, e in zip(scores, encs)]
 
 
@@ -138,8 +133,9 @@ def score_continuations(
     Uses the scorer's shared-prefix path when it has one (many candidates after one long
     context cost one context pass), else plain `score` on the concatenations."""
     pairs = continuation_ids(scorer, contexts, continuations)
-    if hasattr(scorer, "score_suffixes"):
-        sums = scorer.score_suffixes(pairs)
+    score_suffixes = getattr(scorer, "score_suffixes", None)
+    if score_suffixes is not None:
+        sums = score_suffixes(pairs)
     else:
         full = scorer.score([c + k for c, k in pairs])
         sums = [s.total(len(c)) for s, (c, _) in zip(full, pairs)]

@@ -20,7 +20,7 @@ from typing import Callable, Sequence, TypeVar
 import numpy as np
 
 from intuitions.errors import ScoreCacheError
-from intuitions.models.base import Encoding, TokenScores, takes_progress
+from intuitions.models.base import Encoding, TokenScores, TokensDone
 
 T = TypeVar("T")
 # sqlite's primary result codes (sqlite3.Error.sqlite_errorcode & 0xFF).
@@ -161,6 +161,10 @@ class CachedScorer:
     def n_params(self) -> int | None:
         return self.inner.n_params
 
+    @property
+    def eos_id(self) -> int | None:
+        return self.inner.eos_id
+
     def generate(self, prompts: Sequence[str], max_new_tokens: int, stop: Sequence[str] = ()) -> list[str]:
         return self.inner.generate(prompts, max_new_tokens, stop=stop)
 
@@ -185,9 +189,9 @@ class CachedScorer:
             found.update(fresh)
         return [float(np.frombuffer(found[k], np.float64)[0]) for k in keys]
 
-    def score(self, seqs: Sequence[Sequence[int]], progress=None) -> list[TokenScores]:
-        """`progress(k)`: k more tokens scored (cached ones at once); passed on to a scorer
-        that takes it."""
+    def score(self, seqs: Sequence[Sequence[int]], progress: TokensDone | None = None) -> list[TokenScores]:
+        """`progress(k)`: k more tokens scored (cached ones at once, the rest as the inner
+        scorer reports them)."""
         keys = [_key(self.fingerprint, s) for s in seqs]
         found = self.cache.get_many(keys)
         out: list[TokenScores | None] = [
@@ -200,12 +204,9 @@ class CachedScorer:
         done: dict[str, TokenScores] = {}
         if progress is not None:
             progress(sum(len(s) - 1 for s, o in zip(seqs, out) if o is not None))
-        kw = {"progress": progress} if progress is not None and takes_progress(self.inner) else {}
         for b in range(0, len(todo), self.batch_size):
             chunk = todo[b : b + self.batch_size]
-            scores = self.inner.score([seqs[first[k]] for k in chunk], **kw)
-            if progress is not None and not kw:
-                progress(sum(len(seqs[first[k]]) - 1 for k in chunk))
+            scores = self.inner.score([seqs[first[k]] for k in chunk], progress=progress)
             self.computed += len(chunk)
             self.cache.put_many([(k, _pack(s)) for k, s in zip(chunk, scores)])
             done.update(zip(chunk, scores))

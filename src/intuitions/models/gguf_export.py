@@ -82,7 +82,8 @@ def _vocab(folder: Path, vocab_size: int) -> tuple[list[str], list[int], list[st
     tokens = [by_id.get(i, f"[PAD{i}]") for i in range(vocab_size)]
     types = [TOKEN_CONTROL if i in special else TOKEN_NORMAL if i in by_id else TOKEN_UNUSED for i in range(vocab_size)]
     merges = [m if isinstance(m, str) else " ".join(m) for m in model.get("merges", [])]
-    tcfg = json.loads((folder / "tokenizer_config.json").read_text()) if (folder / "tokenizer_config.json").exists() else {}
+    tcfg_path = folder / "tokenizer_config.json"
+    tcfg = json.loads(tcfg_path.read_text()) if tcfg_path.exists() else {}
     return tokens, types, merges, {"vocab": vocab, "config": tcfg}
 
 

@@ -27,7 +27,7 @@ import pickle
 import struct
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Literal, Sequence, overload
 
 import numpy as np
 import torch
@@ -151,6 +151,10 @@ class HFScorer(PrefixReuse):
         return cls(model, tok, name or source, options)
 
     # -- tokenization -------------------------------------------------------------------
+    @property
+    def eos_id(self) -> int | None:
+        return self._local.eos_id
+
     def encode(self, texts: Sequence[str], add_prefix: bool = True) -> list[Encoding]:
         return self._local.encode(texts, add_prefix=add_prefix)
 
@@ -194,7 +198,14 @@ class HFScorer(PrefixReuse):
         lp, rk, en = (torch.cat(x).numpy() for x in zip(*parts))
         return lp.astype(np.float64), rk.astype(np.int64), en.astype(np.float64)
 
-    def _head_pass(self, head, h: torch.Tensor, t: torch.Tensor, stats: bool):
+    @overload
+    def _head_pass(self, head, h: torch.Tensor, t: torch.Tensor, stats: Literal[False]) -> torch.Tensor: ...
+    @overload
+    def _head_pass(self, head, h: torch.Tensor, t: torch.Tensor,
+                   stats: Literal[True]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]: ...
+
+    def _head_pass(self, head, h: torch.Tensor, t: torch.Tensor,
+                   stats: bool) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """log P(t), and with `stats` rank and entropy, in one pass over vocabulary blocks.
 
         Online log-sum-exp (running max m, s = sum e^(z-m), q = sum e^(z-m) z): the float32
@@ -212,6 +223,8 @@ class HFScorer(PrefixReuse):
         if stats:
             q, cnt, self_count = torch.zeros_like(s), torch.zeros_like(s), torch.zeros_like(s)
             ref = self._target_logit(head, h, t) if full is None else full.gather(1, t[:, None]).squeeze(1)
+        else:  # not used without stats
+            q = cnt = self_count = ref = torch.empty(0)
         scratch = None
         for v0, z in self._logit_blocks(head, h, full):
             if scratch is None or scratch.shape[1] < z.shape[1]:

@@ -25,7 +25,7 @@ import numpy as np
 
 from intuitions import paths
 from intuitions.errors import ModelNotFound, UserError
-from intuitions.models.base import Encoding, TokenScores, cut_at_stop
+from intuitions.models.base import Encoding, TokenScores, TokensDone, cut_at_stop, report_done
 from intuitions.models.specs import spec_options
 from intuitions.models.tokenizer import LocalTokenizer
 from intuitions.models.windows import default_stride, windows
@@ -79,7 +79,7 @@ def log_softmax_stats(logits: np.ndarray, targets: np.ndarray) -> tuple[np.ndarr
 class LlamaCppScorer:
     def __init__(self, spec: LlamaCppSpec, tokenizer: LocalTokenizer):
         try:
-            from llama_cpp import Llama
+            from llama_cpp import Llama  # pyright: ignore[reportMissingImports]  # optional extra, not installed here
         except ImportError:
             raise UserError(INSTALL) from None
         self.spec = spec
@@ -103,6 +103,10 @@ class LlamaCppScorer:
         }, sort_keys=True).encode()).hexdigest()[:24]
         self.n_params = _n_params(self.llm)
 
+    @property
+    def eos_id(self) -> int | None:
+        return self.tok.eos_id
+
     def encode(self, texts: Sequence[str], add_prefix: bool = True) -> list[Encoding]:
         return self.tok.encode(texts, add_prefix=add_prefix)
 
@@ -112,7 +116,12 @@ class LlamaCppScorer:
         self.llm.eval(ids)
         return np.array(self.llm.scores[: len(ids)], dtype=np.float32)
 
-    def score(self, seqs: Sequence[Sequence[int]]) -> list[TokenScores]:
+    def score(self, seqs: Sequence[Sequence[int]], progress: TokensDone | None = None) -> list[TokenScores]:
+        out = self._score_all(seqs)
+        report_done(progress, seqs)
+        return out
+
+    def _score_all(self, seqs: Sequence[Sequence[int]]) -> list[TokenScores]:
         out = []
         vocab = self.llm.n_vocab()
         for seq in seqs:
@@ -168,7 +177,7 @@ def load(rest: str, options) -> LlamaCppScorer:
     if spec.window is None and options.window:
         spec = dataclasses.replace(spec, window=options.window, stride=spec.stride or options.stride)
     try:
-        import llama_cpp  # noqa: F401  (fail with the install hint before loading a tokenizer)
+        import llama_cpp  # noqa: F401  # pyright: ignore[reportMissingImports]  (fail with the install hint first)
     except ImportError:
         raise UserError(INSTALL) from None
     if spec.tokenizer:

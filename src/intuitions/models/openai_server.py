@@ -41,7 +41,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from intuitions.errors import ServerError, UserError
-from intuitions.models.base import Encoding, TokenScores, cut_at_stop
+from intuitions.models.base import Encoding, TokenScores, TokensDone, cut_at_stop, report_done
 from intuitions.models.specs import spec_options
 from intuitions.models.tokenizer import LocalTokenizer
 from intuitions.models.windows import Window, default_stride, windows
@@ -175,7 +175,7 @@ def align(echo: Echo, ids: Sequence[int], piece: Callable[[int], str], prefix_id
     out of the echo (llama-cpp-python does). Raises when the echo is not our sequence."""
     ret_ids = [TOKEN_ID.match(t) for t in echo.tokens]
     if all(ret_ids):
-        got = [int(m.group(1)) for m in ret_ids]
+        got = [int(m.group(1)) for m in ret_ids if m is not None]  # all matched
         same = lambda off: got[: len(ids) - off] == list(ids[off:])
     else:
         got = [_norm(t) for t in echo.tokens]
@@ -227,7 +227,7 @@ class OpenAIScorer:
         if self.window is not None and self.window < 2:
             raise UserError("window must be at least 2 tokens")
         self.stride = spec.stride or (default_stride(self.window) if self.window else None)
-        if self.window and not 1 <= self.stride <= self.window:
+        if self.window and (self.stride is None or not 1 <= self.stride <= self.window):
             raise UserError("stride must be between 1 and the window length")
         self.fingerprint = hashlib.sha256(json.dumps({
             "backend": "openai", "model": spec.model, "root": root, "tokenizer": tokenizer.digest,
@@ -238,7 +238,7 @@ class OpenAIScorer:
         self.ask_ids = True  # ask for token ids in the echo (vLLM); dropped if refused
 
     # -- construction helpers --------------------------------------------------------------
-    def _fail(self, what: str, err: Exception) -> ServerError:
+    def _fail(self, what: str, err: BaseException) -> ServerError:
         return ServerError(f"server {self.spec.base_url} (model {self.spec.model}) {what}: {err}")
 
     def _check_model(self) -> tuple[str | None, int | None]:
@@ -259,18 +259,28 @@ class OpenAIScorer:
         return entry.get("root"), int(max_len) if isinstance(max_len, int) and max_len > 2 else None
 
     # -- the Scorer protocol ----------------------------------------------------------------
+    @property
+    def eos_id(self) -> int | None:
+        return self.tok.eos_id
+
     def encode(self, texts: Sequence[str], add_prefix: bool = True) -> list[Encoding]:
         return self.tok.encode(texts, add_prefix=add_prefix)
 
-    def score(self, seqs: Sequence[Sequence[int]]) -> list[TokenScores]:
+    def score(self, seqs: Sequence[Sequence[int]], progress: TokensDone | None = None) -> list[TokenScores]:
+        out = self._score_all(seqs)
+        report_done(progress, seqs)
+        return out
+
+    def _score_all(self, seqs: Sequence[Sequence[int]]) -> list[TokenScores]:
         seqs = [list(map(int, s)) for s in seqs]
         if not seqs:
             return []
         if self.mode is None:
             self.mode = self._negotiate()
         # Long sequences are cut into windows as in the hf backend; each window is a prompt.
+        window, stride = self.window, self.stride  # both set, or no window
         pieces = [(si, w) for si, s in enumerate(seqs)
-                  for w in (windows(len(s), self.window, self.stride) if self.window else
+                  for w in (windows(len(s), window, stride) if window and stride else
                             [Window(0, len(s), 1)] if len(s) >= 2 else [])]
         prompts = [seqs[si][w.start : w.end] for si, w in pieces]
         out = [np.full(len(s), np.nan) for s in seqs]
@@ -279,10 +289,10 @@ class OpenAIScorer:
         try:
             futs = {pool.submit(self._run, r, prompts, self.mode): r for r in reqs}
             done, _ = wait(futs, return_when=FIRST_EXCEPTION)
-            failed = sorted((futs[f].index, f) for f in done if f.exception() is not None)
+            failed = [(futs[f].index, f, e) for f in done if (e := f.exception()) is not None]
             if failed:  # report the first request that failed; drop the queued ones
-                f = failed[0][1]
-                raise self._request_error(f.exception(), futs[f], len(reqs), prompts)
+                _, f, e = min(failed, key=lambda x: x[0])
+                raise self._request_error(e, futs[f], len(reqs), prompts)
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
         for f, r in futs.items():

@@ -4,13 +4,27 @@ short suffixes after long prompts that share their demonstrations, so every dist
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import torch
+
+if TYPE_CHECKING:
+    from intuitions.models.base import TokenScores
 
 
 class PrefixReuse:
     """Mixed into HFScorer: uses its model body, head and padding helpers."""
+
+    # Provided by the host class (HFScorer); declared here for the type checker only.
+    model: Any
+    window: int
+    token_budget: int
+
+    if TYPE_CHECKING:
+        def score(self, seqs: Sequence[Sequence[int]]) -> list[TokenScores]: ...
+        def _hidden_and_head(self) -> tuple[Any, Any]: ...
+        def _right_pad(self, rows: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]: ...
+        def _target_logprobs(self, head, h: torch.Tensor, targets: torch.Tensor) -> torch.Tensor: ...
 
     @torch.inference_mode()
     def score_suffixes(self, pairs: Sequence[tuple[Sequence[int], Sequence[int]]]) -> list[float]:

@@ -22,7 +22,7 @@ from typing import Sequence
 import numpy as np
 
 from intuitions.errors import UserError
-from intuitions.models.base import Encoding, TokenScores
+from intuitions.models.base import Encoding, TokenScores, TokensDone, report_done
 from intuitions.models.hf import HFOptions
 
 
@@ -43,8 +43,8 @@ class _ScorerActor:
         torch.set_num_threads(max(1, threads))
         self.scorer = zoo.load(spec, HFOptions(**options), cache=False)
 
-    def identity(self) -> tuple[str, str, int | None]:
-        return self.scorer.name, self.scorer.fingerprint, self.scorer.n_params
+    def identity(self) -> tuple[str, str, int | None, int | None]:
+        return self.scorer.name, self.scorer.fingerprint, self.scorer.n_params, self.scorer.eos_id
 
     def encode(self, texts: list[str], add_prefix: bool) -> list[Encoding]:
         return self.scorer.encode(texts, add_prefix=add_prefix)
@@ -89,9 +89,11 @@ def _options(options: HFOptions) -> dict:
 class ShardedScorer:
     """The Scorer protocol over `replicas` actors that all hold the same model."""
 
-    def __init__(self, spec: str, replicas: int = 2, options: HFOptions = HFOptions(),
+    def __init__(self, spec: str, replicas: int = 2, options: HFOptions | None = None,
                  resources: ActorResources = ActorResources(), address: str | None = None):
         from intuitions.raycluster import ensure_ray
+
+        options = options or HFOptions()
 
         if replicas < 1:
             raise UserError(f"replicas must be positive, got {replicas}")
@@ -103,12 +105,17 @@ class ShardedScorer:
         idents = ray.get([a.identity.remote() for a in self.actors])
         if len(set(idents)) != 1:
             raise UserError(f"the replicas of {spec!r} loaded different models: {sorted(set(idents))}")
-        self.name, self.fingerprint, self.n_params = idents[0]
+        self.name, self.fingerprint, self.n_params, self.eos_id = idents[0]
 
     def encode(self, texts: Sequence[str], add_prefix: bool = True) -> list[Encoding]:
         return self._ray.get(self.actors[0].encode.remote(list(texts), add_prefix))
 
-    def score(self, seqs: Sequence[Sequence[int]]) -> list[TokenScores]:
+    def score(self, seqs: Sequence[Sequence[int]], progress: TokensDone | None = None) -> list[TokenScores]:
+        out = self._score_all(seqs)
+        report_done(progress, seqs)
+        return out
+
+    def _score_all(self, seqs: Sequence[Sequence[int]]) -> list[TokenScores]:
         seqs = [list(map(int, s)) for s in seqs]
         parts = shards([len(s) for s in seqs], len(self.actors))
         refs = [a.score.remote([seqs[i] for i in part]) for a, part in zip(self.actors, parts)]
@@ -131,11 +138,11 @@ class ShardedScorer:
 
     def close(self) -> None:
         for a in self.actors:
-            self._ray.kill(a)
+            self._ray.kill(a)  # pyright: ignore[reportArgumentType]  # ray's stubs: .remote() gives an ActorProxy
         self.actors = []
 
 
-def load_sharded(spec: str, replicas: int = 2, options: HFOptions = HFOptions(),
+def load_sharded(spec: str, replicas: int = 2, options: HFOptions | None = None,
                  resources: ActorResources = ActorResources(), address: str | None = None, cache: bool = True):
     sc = ShardedScorer(spec, replicas, options, resources, address)
     if not cache:
@@ -160,7 +167,7 @@ class ModelScores:
 
 
 def score_many(specs: Sequence[str], seqs: Sequence[Sequence[int]] | None = None,
-               texts: Sequence[str] | None = None, options: HFOptions = HFOptions(),
+               texts: Sequence[str] | None = None, options: HFOptions | None = None,
                resources: ActorResources = ActorResources(), address: str | None = None) -> list[ModelScores]:
     """Score the same prompts with many models at once, one actor per model. Give token ids
     (`seqs`, for models that share a tokenizer) or `texts` (each model tokenizes its own)."""
@@ -168,6 +175,7 @@ def score_many(specs: Sequence[str], seqs: Sequence[Sequence[int]] | None = None
 
     if (seqs is None) == (texts is None):
         raise UserError("give either seqs or texts")
+    options = options or HFOptions()
     ray = ensure_ray(address)
     cls = _actor_class(ray, resources)
     threads = int(max(1, resources.num_cpus))
@@ -178,10 +186,11 @@ def score_many(specs: Sequence[str], seqs: Sequence[Sequence[int]] | None = None
             encs = ray.get([a.encode.remote(list(texts), True) for a in actors])
             refs = [a.score.remote([e.ids for e in enc]) for a, enc in zip(actors, encs)]
         else:
+            assert seqs is not None  # exactly one of seqs and texts, checked above
             ids = [list(map(int, s)) for s in seqs]
             refs = [a.score.remote(ids) for a in actors]
         results = ray.get(refs)
     finally:
         for a in actors:
-            ray.kill(a)
-    return [ModelScores(spec, name, fp, res) for spec, (name, fp, _), res in zip(specs, idents, results)]
+            ray.kill(a)  # pyright: ignore[reportArgumentType]  # ray's stubs: .remote() gives an ActorProxy
+    return [ModelScores(spec, name, fp, res) for spec, (name, fp, *_), res in zip(specs, idents, results)]

@@ -30,7 +30,8 @@ def spec_options(kind: str, query: str, cls, positional: tuple[str, ...],
             try:
                 kw[key] = kind_of(val)
             except ValueError:
-                raise UserError(f"{kind} spec option {key}={val!r} is not {'an integer' if kind_of is int else 'a number'}") from None
+                raise UserError(f"{kind} spec option {key}={val!r} is not "
+                                f"{'an integer' if kind_of is int else 'a number'}") from None
             low = (minimum or {}).get(key)
             if low is None and kw[key] <= 0:
                 raise UserError(f"{kind} spec option {key} must be positive, got {val}")

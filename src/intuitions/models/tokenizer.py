@@ -35,6 +35,11 @@ class LocalTokenizer:
         return cls(tok, bos, _config_bos(Path(source)))
 
     @property
+    def eos_id(self) -> int | None:
+        eos = getattr(self.tokenizer, "eos_token_id", None)
+        return eos if isinstance(eos, int) else None
+
+    @property
     def digest(self) -> str:
         return tokenizer_digest(self.tokenizer)
 
@@ -46,7 +51,7 @@ class LocalTokenizer:
         enc = self.tokenizer(list(texts), add_special_tokens=False, return_offsets_mapping=True)
         out = []
         for ids, offs in zip(enc["input_ids"], enc["offset_mapping"]):
-            offs = [tuple(map(int, o)) for o in offs]
+            offs = [(int(a), int(b)) for a, b in offs]
             if add_prefix and self.prefix_id is not None:
                 ids, offs = [self.prefix_id, *ids], [(0, 0), *offs]
             out.append(Encoding(list(map(int, ids)), offs))

@@ -28,7 +28,7 @@ from typing import Sequence
 import numpy as np
 
 from intuitions.errors import ServerError, UserError
-from intuitions.models.base import Encoding, TokenScores
+from intuitions.models.base import Encoding, TokenScores, TokensDone, report_done
 from intuitions.models.specs import spec_options
 from intuitions.models.tokenizer import LocalTokenizer
 from intuitions.models.windows import default_stride, windows
@@ -72,7 +72,8 @@ def _entry(pos: Mapping, token_id: int) -> tuple[float, int]:
     return float(item.logprob), int(getattr(item, "rank", None) or 0)
 
 
-def scores_from_output(ids: Sequence[int], prompt_token_ids: Sequence[int] | None, prompt_logprobs) -> tuple[np.ndarray, np.ndarray]:
+def scores_from_output(ids: Sequence[int], prompt_token_ids: Sequence[int] | None,
+                       prompt_logprobs) -> tuple[np.ndarray, np.ndarray]:
     """Parse one RequestOutput's prompt logprobs into (logprobs, ranks) for `ids`."""
     ids = list(map(int, ids))
     if prompt_token_ids is not None and list(map(int, prompt_token_ids)) != ids:
@@ -97,7 +98,7 @@ class VLLMScorer:
         self.name = f"vllm:{spec.model}"
         if llm is None:
             try:
-                from vllm import LLM
+                from vllm import LLM  # pyright: ignore[reportMissingImports, reportAttributeAccessIssue]  # optional extra
             except ImportError:
                 raise UserError(INSTALL) from None
             kw = {"max_model_len": spec.max_model_len} if spec.max_model_len else {}
@@ -129,15 +130,24 @@ class VLLMScorer:
             self._closed = True
             core.shutdown()
 
+    @property
+    def eos_id(self) -> int | None:
+        return self.tok.eos_id
+
     def encode(self, texts: Sequence[str], add_prefix: bool = True) -> list[Encoding]:
         return self.tok.encode(texts, add_prefix=add_prefix)
 
     def _params(self):
-        from vllm import SamplingParams
+        from vllm import SamplingParams  # pyright: ignore[reportMissingImports, reportAttributeAccessIssue]  # optional extra
 
         return SamplingParams(prompt_logprobs=1, max_tokens=1, detokenize=False, temperature=0.0)
 
-    def score(self, seqs: Sequence[Sequence[int]]) -> list[TokenScores]:
+    def score(self, seqs: Sequence[Sequence[int]], progress: TokensDone | None = None) -> list[TokenScores]:
+        out = self._score_all(seqs)
+        report_done(progress, seqs)
+        return out
+
+    def _score_all(self, seqs: Sequence[Sequence[int]]) -> list[TokenScores]:
         seqs = [list(map(int, s)) for s in seqs]
         pieces = [(si, w) for si, s in enumerate(seqs) for w in windows(len(s), self.window, self.stride)]
         outs = self._generate([seqs[si][w.start : w.end] for si, w in pieces]) if pieces else []
@@ -151,10 +161,11 @@ class VLLMScorer:
 
     def _generate(self, prompts: list[list[int]]):
         # vLLM schedules the whole list itself (continuous batching), so we hand it all at once.
-        from vllm.inputs import TokensPrompt
+        from vllm.inputs import TokensPrompt  # pyright: ignore[reportMissingImports, reportAttributeAccessIssue]  # optional extra
 
         try:
-            outs = self.llm.generate([TokensPrompt(prompt_token_ids=p) for p in prompts], self._params(), use_tqdm=False)
+            outs = self.llm.generate([TokensPrompt(prompt_token_ids=p) for p in prompts], self._params(),
+                                     use_tqdm=False)
         except Exception as e:  # vLLM's engine process died: its own log above has the cause
             if type(e).__name__ != "EngineDeadError":
                 raise
@@ -165,8 +176,8 @@ class VLLMScorer:
         return outs
 
     def generate(self, prompts: Sequence[str], max_new_tokens: int, stop: Sequence[str] = ()) -> list[str]:
-        from vllm import SamplingParams
-        from vllm.inputs import TokensPrompt
+        from vllm import SamplingParams  # pyright: ignore[reportMissingImports, reportAttributeAccessIssue]  # optional extra
+        from vllm.inputs import TokensPrompt  # pyright: ignore[reportMissingImports, reportAttributeAccessIssue]  # optional extra
 
         # Greedy; a `stop` string ends a row and is kept in its text, as in the hf backend.
         params = SamplingParams(max_tokens=max_new_tokens, temperature=0.0, stop=list(stop) or None,
@@ -196,7 +207,7 @@ def load(rest: str, options) -> VLLMScorer:
     if spec.dtype == "auto" and options.dtype != "float32":
         spec = dataclasses.replace(spec, dtype=options.dtype)
     try:
-        import vllm  # noqa: F401
+        import vllm  # noqa: F401  # pyright: ignore[reportMissingImports]
     except ImportError:
         raise UserError(INSTALL) from None
     tok = LocalTokenizer.load(spec.tokenizer or spec.model, bos=spec.bos)

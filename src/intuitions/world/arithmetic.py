@@ -65,7 +65,7 @@ def doc(w, d: Draw, heldout: bool) -> Doc:
     b = DocBuilder(TASK, "\n")
     for _ in range(d.integer(1, 2)):
         steps = d.integer(1, MAX_STEPS)
-        p = sample_split(d, TASK, lambda s: (lambda q: (q.expression, q))(_problem(s, steps)), heldout)
+        p = sample_split(d, TASK, lambda s, steps=steps: (lambda q: (q.expression, q))(_problem(s, steps)), heldout)
         b.add(problem_text(p, worked=d.coin(0.5)))
     return b.doc(d.nats)
 
@@ -73,7 +73,8 @@ def doc(w, d: Draw, heldout: bool) -> Doc:
 def item(w, d: Draw, index: int) -> EvalItem:
     steps = 1 + index % MAX_STEPS  # balanced over chain lengths
     p = sample_split(d, TASK, lambda s: (lambda q: (q.expression, q))(_problem(s, steps)), True)
-    wrong = [x for x in (p.answer + 1, p.answer - 1, p.answer + 10, p.answer - 10, p.answer + 2, p.answer - 2) if 0 <= x <= 99][:3]
+    near = (p.answer + 1, p.answer - 1, p.answer + 10, p.answer - 10, p.answer + 2, p.answer - 2)
+    wrong = [x for x in near if 0 <= x <= 99][:3]
     meta = {"steps": steps, "expression": p.expression, "worked_prompt": p.worked_prompt,
             "worked_solution": p.worked_solution, "answer_marker": p.answer_marker, "stop": "."}
     return EvalItem(TASK, p.direct_prompt, f" {p.answer}", tuple(f" {x}" for x in [p.answer, *wrong]), meta)

@@ -8,6 +8,8 @@ class appears: a word never shown leaves no trace in the text, so it costs no na
 
 from __future__ import annotations
 
+from typing import Literal, overload
+
 import numpy as np
 
 from intuitions.world import lexicon as lx
@@ -32,7 +34,13 @@ def _input(d: Draw, kind: str, cls: int) -> str:
     return str(d.integer(50, 99) if cls else d.integer(0, 49))
 
 
-def _episode(d: Draw, k: int, both_classes: bool = False) -> tuple[str, tuple]:
+@overload
+def _episode(d: Draw, k: int, both_classes: Literal[False] = False) -> tuple[str, tuple]: ...
+@overload
+def _episode(d: Draw, k: int, both_classes: bool) -> tuple[str, tuple | None]: ...
+
+
+def _episode(d: Draw, k: int, both_classes: bool = False) -> tuple[str, tuple | None]:
     kind = d.pick(KINDS)
     mapping = MAPPINGS[d.weighted(np.cumsum(MAPPING_P), MAPPING_P)]
     words: dict[int, str] = {}

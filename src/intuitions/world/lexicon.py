@@ -114,5 +114,5 @@ def world(seed: int) -> World:
     probs /= probs.sum()
     kb = KnowledgeBase(tuple(entities), tuple(cities), facts, probs, np.cumsum(probs))
     source = T_ADJ + T_NOUNS + T_VERBS
-    pseudo = dict(zip(source, _names(rng, len(source), _PSEUDO_SYL, 2, 2, taken)))
+    pseudo: dict[str, str] = dict(zip(source, _names(rng, len(source), _PSEUDO_SYL, 2, 2, taken)))
     return World(seed, kb, pseudo)

@@ -9,4 +9,5 @@ from intuitions.experiments.cot.tables import key_tables
 
 Result = CotResult
 
-__all__ = ["RULES", "draw", "INTUITIONS", "CotConfig", "CotResult", "Result", "key_tables", "report_step", "run", "verdicts"]
+__all__ = ["RULES", "draw", "INTUITIONS", "CotConfig", "CotResult", "Result", "key_tables", "report_step", "run",
+           "verdicts"]

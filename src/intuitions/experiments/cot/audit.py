@@ -16,7 +16,8 @@ N_PER_STEP, STEPS = 100, (2, 3)
 
 def _doc(rng: np.random.Generator, p_direct: float, p_cot: float) -> dict:
     items = [{"steps": s, "correct": {"direct": bool(rng.random() < p_direct), "cot": bool(rng.random() < p_cot),
-                                      "partial": bool(rng.random() < p_direct), "filler": bool(rng.random() < p_direct)}}
+                                      "partial": bool(rng.random() < p_direct),
+                                      "filler": bool(rng.random() < p_direct)}}
              for s in STEPS for _ in range(N_PER_STEP)]
     run = {"model": "family:sim/L3", "kind": "ladder", "n_params": 1, "items": items}
     return {"experiment": "cot", "config": {}, "result": {"runs": [run]}}

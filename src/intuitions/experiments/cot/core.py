@@ -161,7 +161,8 @@ def run_model(scorer: Scorer, items: Sequence[Worked], demos: Sequence[Worked], 
                     [_solved(d, fmt, fmt.header + d.rationale) for d in demos], cells, contrasts, dens, records)
 
 
-def answer_scores(scorer: Scorer, ctxs: list[str], answers: list[str], end: str) -> tuple[list[float], list[bool | None]]:
+def answer_scores(scorer: Scorer, ctxs: list[str], answers: list[str],
+                  end: str) -> tuple[list[float], list[bool | None]]:
     """Per item, from one teacher-forced pass: the answer tokens' surprisal (nats), and what
     greedy decoding would do: True if it writes exactly the answer and then `end` (every
     token the argmax), False if it leaves the answer's tokens, None if it writes the answer
@@ -186,7 +187,8 @@ def answer_scores(scorer: Scorer, ctxs: list[str], answers: list[str], end: str)
 def _spread(items: Sequence[Worked], k: int) -> list[Worked]:
     """k items taking turns across step counts, the longest solutions first."""
     by = {s: [w for w in items if w.steps == s] for s in sorted({w.steps for w in items}, reverse=True)}
-    order = [w for i in range(max(map(len, by.values()), default=0)) for ws in by.values() if i < len(ws) for w in [ws[i]]]
+    order = [w for i in range(max(map(len, by.values()), default=0))
+             for ws in by.values() if i < len(ws) for w in [ws[i]]]
     return order[:k]
 
 
@@ -222,14 +224,14 @@ def density_view(scorer: Scorer, items: Sequence[Worked], demos: Sequence[Worked
     per_text: dict[str, list[float]] = {r: [] for r in ("result", "operand", "format", "answer")}
     example: list[tuple[str, str, float]] = []
     for ti, r in enumerate(roles):
-        rows = [x for x in res.rows if x.text_index == ti and x.surprisal_nats is not None]
+        rows = [(x, s) for x in res.rows if x.text_index == ti and (s := x.surprisal_nats) is not None]
         by_role: dict[str, list[float]] = {}
-        for x in rows:
+        for x, s in rows:
             role = _token_role(r[x.start : x.end])
             if role:
-                by_role.setdefault(role, []).append(x.surprisal_nats)
+                by_role.setdefault(role, []).append(s)
                 if ti == 0:
-                    example.append((x.token, role, x.surprisal_nats))
+                    example.append((x.token, role, s))
         for role, v in by_role.items():
             per_text[role].append(float(np.mean(v)))
     return DensityView(len(texts), [RoleDensity(k, mean_ci(v)) for k, v in per_text.items()], example)
@@ -268,14 +270,14 @@ def summarize(records: Sequence[ItemRecord]) -> tuple[list[Cell], list[Cell]]:
         for c in SURPRISAL_CONDITIONS:
             cells.append(Cell("surprisal", c, steps, mean_ci([r.surprisal[c] for r in rs])))
         for c in ACCURACY_CONDITIONS:
-            got = [r.correct[c] for r in rs if r.correct[c] is not None]
+            got = [g for r in rs if (g := r.correct[c]) is not None]
             cells.append(Cell("accuracy", c, steps, proportion_ci(sum(got), len(got))))
         for a, b in SURPRISAL_CONTRASTS:
             d = [r.surprisal[a] - r.surprisal[b] for r in rs]
             contrasts.append(Cell("surprisal", f"{a}-{b}", steps, mean_ci(d)))
         for a, b in ACCURACY_CONTRASTS:
-            d = [float(r.correct[a]) - float(r.correct[b]) for r in rs
-                 if r.correct[a] is not None and r.correct[b] is not None]
+            d = [float(ga) - float(gb) for r in rs
+                 if (ga := r.correct[a]) is not None and (gb := r.correct[b]) is not None]
             contrasts.append(Cell("accuracy", f"{a}-{b}", steps, mean_ci(d)))
     # The filler control is only fair if it is as long as the solution it replaces.
     cells.append(Cell("tokens", "filler-given", None, mean_ci([r.filler_tokens - r.rationale_tokens for r in records])))
@@ -350,7 +352,8 @@ def _fmt(e: Estimate) -> str:
     return f"{e.value:+.2f} [{e.ci_low:+.2f}, {e.ci_high:+.2f}] (n={e.n})"
 
 
-def lookup(run_doc: dict, key: str, metric: str = "surprisal", steps: int | None = None, table: str = "contrasts") -> Estimate:
+def lookup(run_doc: dict, key: str, metric: str = "surprisal", steps: int | None = None,
+           table: str = "contrasts") -> Estimate:
     for c in run_doc.get(table, []):
         if c["metric"] == metric and c["condition"] == key and c["steps"] == steps:
             return _est(c["estimate"])

@@ -22,7 +22,7 @@ def _v(e: dict | None, k: str = "value") -> float:
     return float("nan") if e is None or e.get(k) is None else float(e[k])
 
 
-def _err(e: dict) -> tuple[float, float]:
+def _err(e: dict | None) -> tuple[float, float]:
     v = _v(e)
     return v - _v(e, "ci_low"), _v(e, "ci_high") - v
 

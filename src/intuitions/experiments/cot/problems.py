@@ -204,7 +204,8 @@ def _options(rng, steps, answer, k) -> tuple[tuple[int, ...], int]:
     return tuple(int(v) for v in opts), correct
 
 
-def problems(rng: np.random.Generator, spec: ProblemSpec, n: int, exclude: set[str] = frozenset()) -> list[Problem]:
+def problems(rng: np.random.Generator, spec: ProblemSpec, n: int,
+             exclude: set[str] | frozenset[str] = frozenset()) -> list[Problem]:
     """n distinct problems (by question text), none of them in `exclude`."""
     out, seen = [], set(exclude)
     for _ in range(50 * n + 100):

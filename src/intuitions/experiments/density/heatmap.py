@@ -27,7 +27,8 @@ in bits (-log<sub>2</sub> p of the token given everything before it); hover a to
 <p class="legend">{% for b, c in legend %}<span style="background:{{ c }}">{{ b }}</span>{% endfor %} bits</p>
 {% for t in texts %}
 <h2>Text {{ loop.index }}</h2>
-<p>{% for u in t.units %}<span class="t" style="background:{{ u.colour }}" title="{{ u.title }}">{{ u.text }}</span>{% endfor %}</p>
+<p>{% for u in t.units -%}
+<span class="t" style="background:{{ u.colour }}" title="{{ u.title }}">{{ u.text }}</span>{% endfor %}</p>
 <table><tr><th>tokens scored</th><th>mean (nats)</th><th>median (nats)</th><th>top 10% share</th><th>bits/char</th></tr>
 <tr><td>{{ t.s.n_tokens }}</td><td>{{ '%.3f'|format(t.s.mean_nats) }}</td><td>{{ '%.3f'|format(t.s.median_nats) }}</td>
 <td>{{ '%.1f'|format(100 * t.s.top10_share) }}%</td><td>{{ '%.3f'|format(t.s.bits_per_char) }}</td></tr></table>

@@ -24,7 +24,7 @@ from intuitions.results import to_jsonable
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
     base = {"family": "", "stderr": np.nan, "chance": np.nan, "n": np.nan, "ceiling": np.nan, "preferred": False}
-    return pd.DataFrame([{**base, **r} for r in rows])[COLUMNS]
+    return pd.DataFrame([{**base, **r} for r in rows])[COLUMNS]  # pyright: ignore[reportReturnType]  # pandas: a list key gives a frame
 
 
 def _smooth(rng, k: int, chance: float) -> np.ndarray:

@@ -147,7 +147,7 @@ def log_perplexities(df: pd.DataFrame) -> pd.DataFrame:
     """Perplexities are analysed as their logarithm, i.e. as the loss: exp() alone makes any
     smooth loss curve look like a cliff at small scale and would fake a jump."""
     mask = df["metric"].map(_is_perplexity) & (df["value"] > 0)
-    if not mask.any():
+    if not bool(mask.any()):
         return df
     df = df.copy()
     v = df.loc[mask, "value"]
@@ -161,7 +161,7 @@ def _pick_primary(metrics: dict[str, pd.DataFrame], opts: Options) -> str:
     if opts.primary_metric:
         if opts.primary_metric in metrics:
             return opts.primary_metric
-    pref = [m for m, g in metrics.items() if g["preferred"].any()]
+    pref = [m for m, g in metrics.items() if bool(g["preferred"].any())]
     if pref:
         return pref[0]
     disc = sorted(m for m in metrics if metric_kind(m, opts) == "discontinuous")
@@ -185,7 +185,7 @@ def analyze(loaded: Loaded, opts: Options | None = None, allow_empty: bool = Fal
     tasks_df = df[~is_overall]
     records = []
     binary = []
-    for (family, task), g in tasks_df.groupby(["family", "task"], sort=True):
+    for (family, task), g in tasks_df.groupby(["family", "task"], sort=True):  # pyright: ignore[reportGeneralTypeIssues]  # pandas types a group key as Hashable
         metrics = {m: mg for m, mg in g.groupby("metric", sort=True)}
         metrics, fixed = _binary_choice_chance(metrics, task, opts)
         binary += [_label(family, task)] if fixed else []
@@ -211,7 +211,8 @@ def analyze(loaded: Loaded, opts: Options | None = None, allow_empty: bool = Fal
                         f"(found {df['scale'].nunique()} distinct scales)")
     ranked = sorted(records, key=_rank_key, reverse=True)
     sizes = len(np.unique(df["scale"])) if not opts.bins or not records else max(r.n_sizes for r in records)
-    return Analysis(loaded.source, loaded.kind, int(df["model"].nunique()), int(sizes), asdict(opts.rule),
+    n_models = int(df["model"].nunique())  # pyright: ignore[reportArgumentType]  # pandas: a Series' nunique is an int
+    return Analysis(loaded.source, loaded.kind, n_models, int(sizes), asdict(opts.rule),
                     opts.rule.text(), ranked, [_label(r.family, r.task) for r in ranked],
                     [_label(r.family, r.task) for r in ranked if r.emergent and not r.metric_only],
                     overall_loss(df, opts), notes, loaded.dropped)
@@ -308,12 +309,13 @@ def _two_step(p: MetricMeasures, measured, series, opts: Options) -> TwoStep | N
     if ex is None or p.kind != "discontinuous":
         return None
     names = [opts.loss_metric] if opts.loss_metric else sorted(measured)
-    loss_name = next((m for m in names if m in series and _loss_transform(m) is not None), None)
-    if loss_name is None:
+    found = next(((m, f) for m in names if m in series and (f := _loss_transform(m)) is not None), None)
+    if found is None:
         return None
+    loss_name, transform = found
     ls, acc = series[loss_name], series[p.metric]
     common = np.intersect1d(ls.scale, acc.scale)
-    loss = _loss_transform(loss_name)(ls.value[np.searchsorted(ls.scale, common)])
+    loss = transform(ls.value[np.searchsorted(ls.scale, common)])
     y = acc.sign * acc.value[np.searchsorted(acc.scale, common)]
     fit_mask, test_mask = common < ex.cutoff, common >= ex.cutoff
     if fit_mask.sum() < 2 or not test_mask.any() or np.any(loss <= 0):
@@ -331,7 +333,8 @@ def _two_step(p: MetricMeasures, measured, series, opts: Options) -> TwoStep | N
     direct = {pt.scale: acc.sign * pt.predicted for pt in ex.points}
     pts = tuple(TwoStepPoint(float(sc), float(acc.sign * a), float(acc.sign * t), float(acc.sign * k),
                              float(acc.sign * direct.get(float(sc), np.nan)), float(lo), float(pl_))
-                for sc, a, t, k, lo, pl_ in zip(common[test_mask], y[test_mask], two, known, loss[test_mask], pred_loss))
+                for sc, a, t, k, lo, pl_ in zip(common[test_mask], y[test_mask], two, known, loss[test_mask],
+                                                pred_loss))
     mae = lambda pred: float(np.nanmean([abs(pt.actual - getattr(pt, pred)) for pt in pts]))  # noqa: E731
     two_mae, direct_mae = mae("two_step"), mae("direct")
     # With every fitted size at the same score, any sigmoid whose rise lies beyond them fits
@@ -347,7 +350,9 @@ def _two_step(p: MetricMeasures, measured, series, opts: Options) -> TwoStep | N
 def overall_loss(df: pd.DataFrame, opts: Options) -> OverallLoss | None:
     """The total loss per size: an overall row when the table has one, else the mean of the
     per-task losses over the tasks every size was scored on."""
-    lossy = df[df["metric"].map(lambda m: _loss_transform(m) is not None and metric_kind(m, opts) == "continuous")]
+    # .loc: the same boolean selection as df[mask], typed as a frame by pandas
+    lossy = df.loc[df["metric"].map(lambda m: _loss_transform(m) is not None
+                                    and metric_kind(m, opts) == "continuous")]
     if lossy.empty:
         return None
     over = lossy[lossy["task"].str.lower().isin(OVERALL_TASKS)]

@@ -165,13 +165,15 @@ def make_series(g: pd.DataFrame, family: str, task: str, metric: str, opts: Opti
         k = len(b)
         sig = b["_sigma"].to_numpy(float)
         within = float(np.sqrt(np.sum(sig**2)) / k) if np.all(np.isfinite(sig)) else np.nan
-        between = float(b["value"].std(ddof=1) / math.sqrt(k)) if k > 1 else np.nan
-        pts.append((float(np.exp(np.log(b["scale"]).mean())), float(b["value"].mean()),
+        # pandas types a Series' std/mean as possibly a Series; on one column they are floats
+        between = float(b["value"].std(ddof=1) / math.sqrt(k)) if k > 1 else np.nan  # pyright: ignore[reportArgumentType]
+        pts.append((float(np.exp(np.log(b["scale"]).mean())), float(b["value"].mean()),  # pyright: ignore[reportArgumentType]
                     float(np.nanmax([within, between])) if np.isfinite([within, between]).any() else np.nan, k))
     scale, value, sigma, n_models = (np.array(c) for c in zip(*pts))
     chance, source = _chance(g, task, kind, opts)
     hib = higher_is_better(metric, opts)
-    ceiling = float(g["ceiling"].median()) if g["ceiling"].notna().any() else _best_possible(value, kind, hib)
+    has_ceiling = bool(g["ceiling"].notna().any())
+    ceiling = float(g["ceiling"].median()) if has_ceiling else _best_possible(value, kind, hib)  # pyright: ignore[reportArgumentType]  # pandas: a float
     bounded = kind == "discontinuous" and value.min() >= 0 and value.max() <= 100
     full_range = (1.0 if value.max() <= 1 else 100.0) if bounded else float("nan")
     rescaled = None
@@ -207,8 +209,8 @@ def _chance(g: pd.DataFrame, task: str, kind: str, opts: Options) -> tuple[float
         return float("nan"), "none (continuous metric)"
     if task in opts.chance:
         return float(opts.chance[task]), "option"
-    if g["chance"].notna().any():
-        return float(g["chance"].median()), "table"
+    if bool(g["chance"].notna().any()):
+        return float(g["chance"].median()), "table"  # pyright: ignore[reportArgumentType]  # pandas: a float
     if "*" in opts.chance:
         return float(opts.chance["*"]), "option"
     return float("nan"), "smallest model (no chance level given)"
@@ -329,7 +331,7 @@ def extrapolate(s: Series, yo, noise, n_fit: int, rule: Rule, floor: float, ceil
         return None
     pred = f.predict(x[n_fit:])
     own = np.sqrt(np.where(np.isfinite(noise[n_fit:]), noise[n_fit:] ** 2, noise_var))
-    if rule.fit == "sigmoid" and f.free == ("x0", "k"):
+    if rule.fit == "sigmoid" and isinstance(f, sf.SigmoidFit) and f.free == ("x0", "k"):
         band_lo, band_hi = sf.sigmoid_band(x[:n_fit], yo[:n_fit], sig, f.floor, f.ceiling, x[n_fit:], conf)
         q = sf.quantile(conf, math.inf if known else max(f.dof, 1))
         lo, hi = band_lo - q * own, band_hi + q * own

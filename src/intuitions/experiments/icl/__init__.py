@@ -9,5 +9,5 @@ from intuitions.experiments.icl.tables import key_tables
 Result = IclResult
 FIGURE_INTUITIONS = {"icl_flip": 6, "icl_kshot": 2, "icl_labels": 2}
 
-__all__ = ["RULES", "draw", "FIGURE_INTUITIONS", "INTUITIONS", "Design", "IclResult", "Result", "key_tables", "report_step",
-           "run_jobs", "verdicts"]
+__all__ = ["RULES", "draw", "FIGURE_INTUITIONS", "INTUITIONS", "Design", "IclResult", "Result", "key_tables",
+           "report_step", "run_jobs", "verdicts"]

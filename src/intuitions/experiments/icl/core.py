@@ -133,7 +133,7 @@ def unrelated_map(names: Sequence[str], seed: int, words: Sequence[str] = UNRELA
     if len(names) > len(words):
         raise UserError(f"unrelated labels cover at most {len(words)} classes, the data has {len(names)}")
     perm = np.random.default_rng([seed, 7]).permutation(len(names))
-    return {name: words[j] for name, j in zip(names, perm)}
+    return {name: words[int(j)] for name, j in zip(names, perm)}
 
 
 def draw_demos(data: LabelledSet, query: int, k: int, rng: np.random.Generator) -> list[int]:
@@ -154,7 +154,8 @@ def test_items(data: LabelledSet, seed: int, n: int) -> np.ndarray:
     return rng.choice(len(data), size=min(n, len(data)), replace=False)
 
 
-def build_prompts(data: LabelledSet, design: Design, run_seed: int, words: Sequence[str] = UNRELATED_WORDS) -> list[Prompt]:
+def build_prompts(data: LabelledSet, design: Design, run_seed: int,
+                  words: Sequence[str] = UNRELATED_WORDS) -> list[Prompt]:
     t, names = design.template, list(data.label_names)
     unrel = unrelated_map(names, run_seed, words)
     out = []
@@ -178,7 +179,10 @@ def _demo_block(data, design, c: Condition, seed: int, item: int, unrel) -> str:
     idx = draw_demos(data, item, c.k, np.random.default_rng([seed, item, c.k, 1]))
     labels = [data.labels[i] for i in idx]
     if c.kind == "flip":
-        labels = flip_labels(labels, data.label_names, c.flip_pct, np.random.default_rng([seed, item, c.k, 2, c.flip_pct]))
+        pct = c.flip_pct
+        if pct is None:
+            raise ValueError(f"flip condition {c.key} has no flip_pct")
+        labels = flip_labels(labels, data.label_names, pct, np.random.default_rng([seed, item, c.k, 2, pct]))
     elif c.kind == "random":
         rng = np.random.default_rng([seed, item, c.k, 3])
         labels = [data.label_names[j] for j in rng.integers(0, len(data.label_names), size=len(idx))]
@@ -288,17 +292,20 @@ def aggregate(model: str, fingerprint: str, n_params: int | None, data: Labelled
         sel = [i for i, p in enumerate(prompts) if p.condition == key]
         items[key] = np.array([prompts[i].item for i in sel])
         for scoring in SCORINGS:
-            credits[key, scoring] = np.array([credit(variant_scores(scores[i], scoring), prompts[i].answer) for i in sel])
+            credits[key, scoring] = np.array([credit(variant_scores(scores[i], scoring), prompts[i].answer)
+                                              for i in sel])
     rows = []
     for (key, scoring), c in credits.items():
         e = clustered_proportion_ci(c, items[key])
         cond = conds[key]
-        rows.append(Row(key, cond.kind, cond.k, cond.flip_pct, scoring, e.value, e.ci_low, e.ci_high, len(c), len(design.seeds)))
+        rows.append(Row(key, cond.kind, cond.k, cond.flip_pct, scoring, e.value, e.ci_low, e.ci_high, len(c),
+                        len(design.seeds)))
     gold_key = Condition("gold", design.k_main).key
     gold = credits[gold_key, "sum"]
     contrasts = {  # conditions list the same (seed, item) pairs in the same order: paired
         "gold-zero-shot": cluster_bootstrap_ci(gold - credits["zero-shot", "sum"], items[gold_key]),
-        "gold-random": cluster_bootstrap_ci(gold - credits[Condition("random", design.k_main).key, "sum"], items[gold_key]),
+        "gold-random": cluster_bootstrap_ci(gold - credits[Condition("random", design.k_main).key, "sum"],
+                                            items[gold_key]),
     }
     f100 = credits.get(("flip 100%", "sum"))
     flip100 = clustered_proportion_ci(f100, items["flip 100%"]) if f100 is not None else None
@@ -325,15 +332,15 @@ RULE_GOLD_RANDOM = (
     "Ladder members on the world's in-context items, ordered by size; the largest decides (sum scoring, "
     "largest k): supported if gold-label accuracy beats random-label accuracy (paired bootstrap 95% CI of "
     f"the difference above 0); not supported if the CI upper bound is below {MIN_GAIN}; inconclusive "
-    f"otherwise, and always with fewer than {MIN_N} paired answers. The slope of the gold - random gap over log10 parameters (weighted least squares, 95% CI) "
-    "is reported, not decided on."
+    f"otherwise, and always with fewer than {MIN_N} paired answers. The slope of the gold - random gap over log10 "
+    "parameters (weighted least squares, 95% CI) is reported, not decided on."
 )
 RULE_GOLD_CONTROLS = (
     "Real models on one data set, ordered by size; the largest decides (sum scoring, largest k): supported "
     "if gold-label accuracy beats both zero-shot and random-label accuracy (paired bootstrap 95% CI of each "
     f"difference above 0); not supported if either difference's CI upper bound is below {MIN_GAIN}; "
-    f"inconclusive otherwise, and always with fewer than {MIN_N} paired answers. The slope of the gold - random gap over log10 parameters (weighted least "
-    "squares, 95% CI) is reported, not decided on."
+    f"inconclusive otherwise, and always with fewer than {MIN_N} paired answers. The slope of the gold - random gap "
+    "over log10 parameters (weighted least squares, 95% CI) is reported, not decided on."
 )
 RULE_FLIP = (
     "Accuracy with 100% of demonstration labels flipped, per model of one source and data set, ordered by "

@@ -70,7 +70,7 @@ def _from_rows(name: str, rows: list[dict], text_col: str, label_col: str, where
             raise BadData(f"{where}: row {i} has an empty {label_col!r}")
     names = tuple(sorted(set(labels)))
     if len(names) < 2:
-        raise BadData(f"{where}: every row has label {names[0]!r}; classification needs two classes or more")
+        raise BadData(f"{where}: every row has label {labels[0]!r}; classification needs two classes or more")
     return LabelledSet(name, texts, labels, names)
 
 

@@ -92,7 +92,8 @@ def bars_figure(res: dict, out: Path) -> Path:
     width = 0.8 / len(BARS)
     for j, kind in enumerate(BARS):
         for i, m in enumerate(models):
-            rows = [r for r in _rows(m, "sum") if r["condition"] == kind or (r["kind"] == kind and r["k"] == res["k_main"])]
+            rows = [r for r in _rows(m, "sum")
+                    if r["condition"] == kind or (r["kind"] == kind and r["k"] == res["k_main"])]
             if rows:
                 ax.bar(i + (j - len(BARS) / 2 + 0.5) * width, rows[0]["accuracy"], width, yerr=_err(rows[:1]),
                        capsize=2, color=col[m["model"]], alpha=0.3 + 0.7 * j / (len(BARS) - 1), hatch=HATCH[j],

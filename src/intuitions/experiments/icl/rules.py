@@ -8,30 +8,33 @@ RULES: dict[str, dict[str, str]] = {
     'icl.gold_vs_random': {
         "en": (
             "Ladder members on the world's in-context items, ordered by size; the largest decides (sum scoring, "
-            "largest k): supported if gold-label accuracy beats random-label accuracy (paired bootstrap §% CI of "
-            "the difference above §); not supported if the CI upper bound is below §; inconclusive "
-            "otherwise, and always with fewer than § paired answers. The slope of the gold - random gap over log§ parameters (weighted least squares, §% CI) "
-            "is reported, not decided on."
+            "largest k): supported if gold-label accuracy beats random-label accuracy (paired bootstrap §% CI of the "
+            "difference above §); not supported if the CI upper bound is below §; inconclusive otherwise, and always "
+            "with fewer than § paired answers. The slope of the gold - random gap over log§ parameters (weighted least "
+            "squares, §% CI) is reported, not decided on."
         ),
         "ko": (
-            "합성 세계의 문맥 내 학습 문항에서 사다리 모델들을 크기 순으로 늘어놓고 가장 큰 모델로 판정한다(합 점수, 가장 큰 k). 정답 레이블 정확도가 "
-            "무작위 레이블 정확도를 넘으면(차이의 짝지은 부트스트랩 §% 신뢰구간이 § 위) '지지됨', 신뢰구간 상한이 § 미만이면 '지지되지 않음', "
-            "그 밖에는, 그리고 짝지은 답이 § 개 미만이면 언제나 '판단 보류'. 정답 − 무작위 차이의 log§ 파라미터 수에 대한 기울기(가중 최소제곱, §% 신뢰구간)는 보고만 하고 판정에는 쓰지 않는다."
+            "합성 세계의 문맥 내 학습 문항에서 사다리 모델들을 크기 순으로 늘어놓고 가장 큰 모델로 판정한다(합 점수, "
+            "가장 큰 k). 정답 레이블 정확도가 무작위 레이블 정확도를 넘으면(차이의 짝지은 부트스트랩 §% 신뢰구간이 § "
+            "위) '지지됨', 신뢰구간 상한이 § 미만이면 '지지되지 않음', 그 밖에는, 그리고 짝지은 답이 § 개 미만이면 "
+            "언제나 '판단 보류'. 정답 − 무작위 차이의 log§ 파라미터 수에 대한 기울기(가중 최소제곱, §% 신뢰구간)는 "
+            "보고만 하고 판정에는 쓰지 않는다."
         ),
     },
     'icl.gold_vs_controls': {
         "en": (
-            "Real models on one data set, ordered by size; the largest decides (sum scoring, largest k): supported "
-            "if gold-label accuracy beats both zero-shot and random-label accuracy (paired bootstrap §% CI of each "
-            "difference above §); not supported if either difference's CI upper bound is below §; "
-            "inconclusive otherwise, and always with fewer than § paired answers. The slope of the gold - random gap over log§ parameters (weighted least "
-            "squares, §% CI) is reported, not decided on."
+            "Real models on one data set, ordered by size; the largest decides (sum scoring, largest k): supported if "
+            "gold-label accuracy beats both zero-shot and random-label accuracy (paired bootstrap §% CI of each "
+            "difference above §); not supported if either difference's CI upper bound is below §; inconclusive "
+            "otherwise, and always with fewer than § paired answers. The slope of the gold - random gap over log§ "
+            "parameters (weighted least squares, §% CI) is reported, not decided on."
         ),
         "ko": (
-            "한 데이터셋에서 실제 모델들을 크기 순으로 늘어놓고 가장 큰 모델로 판정한다(합 점수, 가장 큰 k). 정답 레이블 정확도가 제로샷 정확도와 "
-            "무작위 레이블 정확도를 모두 넘으면(각 차이의 짝지은 부트스트랩 §% 신뢰구간이 § 위) '지지됨', 두 차이 중 하나라도 신뢰구간 상한이 § "
-            "미만이면 '지지되지 않음', 그 밖에는, 그리고 짝지은 답이 § 개 미만이면 언제나 '판단 보류'. 정답 − 무작위 차이의 log§ 파라미터 수에 대한 기울기(가중 최소제곱, §% 신뢰구간)는 "
-            "보고만 하고 판정에는 쓰지 않는다."
+            "한 데이터셋에서 실제 모델들을 크기 순으로 늘어놓고 가장 큰 모델로 판정한다(합 점수, 가장 큰 k). 정답 "
+            "레이블 정확도가 제로샷 정확도와 무작위 레이블 정확도를 모두 넘으면(각 차이의 짝지은 부트스트랩 §% "
+            "신뢰구간이 § 위) '지지됨', 두 차이 중 하나라도 신뢰구간 상한이 § 미만이면 '지지되지 않음', 그 밖에는, "
+            "그리고 짝지은 답이 § 개 미만이면 언제나 '판단 보류'. 정답 − 무작위 차이의 log§ 파라미터 수에 대한 "
+            "기울기(가중 최소제곱, §% 신뢰구간)는 보고만 하고 판정에는 쓰지 않는다."
         ),
     },
     'icl.flip_following': {
@@ -44,10 +47,12 @@ RULES: dict[str, dict[str, str]] = {
             "when none has at least § parameters and none follows; inconclusive when a smaller one follows."
         ),
         "ko": (
-            "시연 레이블의 §%를 뒤집었을 때의 정확도를 한 출처·한 데이터셋의 모델마다 크기 순으로 잰다(합 점수). 그 §% 신뢰구간 상한이 우연 수준보다 "
-            "낮으면 모델이 시연을 따른 것이다. 가장 큰 모델은 따르고 가장 작은 모델은 따르지 않으며 정확도가 크기와 함께 떨어지면(log§ 파라미터 수에 대한 "
-            "가중 최소제곱 기울기의 §% 신뢰구간이 § 아래) '지지됨', 어떤 모델도 따르지 않거나 작은 모델까지 모두 따르면 '이 규모에서는 지지되지 않음', "
-            "그 밖에는 '판단 보류'. 실제 모델: 파라미터가 § 개 이상인 모델이 없고 어느 모델도 따르지 않으면 '검증하지 않음', 더 작은 모델이 따르면 '판단 보류'."
+            "시연 레이블의 §%를 뒤집었을 때의 정확도를 한 출처·한 데이터셋의 모델마다 크기 순으로 잰다(합 점수). 그 §% "
+            "신뢰구간 상한이 우연 수준보다 낮으면 모델이 시연을 따른 것이다. 가장 큰 모델은 따르고 가장 작은 모델은 "
+            "따르지 않으며 정확도가 크기와 함께 떨어지면(log§ 파라미터 수에 대한 가중 최소제곱 기울기의 §% 신뢰구간이 "
+            "§ 아래) '지지됨', 어떤 모델도 따르지 않거나 작은 모델까지 모두 따르면 '이 규모에서는 지지되지 않음', 그 "
+            "밖에는 '판단 보류'. 실제 모델: 파라미터가 § 개 이상인 모델이 없고 어느 모델도 따르지 않으면 '검증하지 "
+            "않음', 더 작은 모델이 따르면 '판단 보류'."
         ),
     },
 }

@@ -117,8 +117,9 @@ def token_tasks(text: TaggedText, offsets: Sequence[tuple[int, int]], index: dic
 def clusters_of(corpus: Corpus, ti: int, starts: np.ndarray) -> tuple[np.ndarray, int]:
     """Bootstrap unit of each token: its document, or for one long text its line (blank
     lines join the line before; very many lines are merged into contiguous blocks)."""
-    if len(corpus.texts) > 1:
-        return np.full(len(starts), ti), len(corpus.texts)
+    n_texts = len(corpus.texts)
+    if n_texts > 1:
+        return np.full(len(starts), ti), n_texts
     lines = corpus.texts[0].text.split("\n")
     ends = np.cumsum([len(x) + 1 for x in lines])  # char just past each line's newline
     solid = np.cumsum([bool(x.strip()) for x in lines])  # non-blank lines so far
@@ -140,8 +141,7 @@ def accumulate(losses: np.ndarray, task_idx: np.ndarray, cluster_idx: np.ndarray
 
 
 def _eos(scorer: Scorer) -> int | None:
-    eos = getattr(getattr(scorer, "tokenizer", None), "eos_token_id", None)
-    return eos if isinstance(eos, int) else None
+    return scorer.eos_id
 
 
 def task_sums(scorer: Scorer, corpus: Corpus) -> TaskSums:
@@ -225,15 +225,17 @@ def decompose(sums: TaskSums, weights: np.ndarray, model: str = "", fingerprint:
     tasks = [
         TaskLoss(t, int(N[i]), _est(share[i], _ratio(Nb[:, i], Nb_tot[:, 0]), int(N[i])),
                  _est(mean[i], _ratio(Sb[:, i], Nb[:, i]), int(N[i])),
-                 _est(contrib[i], _ratio(Sb[:, i], Nb_tot[:, 0]), int(N[i])), float(contrib[i] / overall) if overall else math.nan,
+                 _est(contrib[i], _ratio(Sb[:, i], Nb_tot[:, 0]), int(N[i])),
+                 float(contrib[i] / overall) if overall else math.nan,
                  None if F is None else float(F[i] / N[i]),
-                 None if F is None or Fb is None else _est(float((S[i] - F[i]) / N[i]), _ratio(Sb[:, i] - Fb[:, i], Nb[:, i]),
-                                                          int(N[i])))
+                 None if F is None or Fb is None else _est(float((S[i] - F[i]) / N[i]),
+                                                          _ratio(Sb[:, i] - Fb[:, i], Nb[:, i]), int(N[i])))
         for i, t in enumerate(sums.tasks) if N[i] > 0
     ]
     total_contrib = float(sum(t.contribution.value for t in tasks))
     return Decomposition(
-        model=model, fingerprint=fingerprint, member=meta.get("member"), step=meta.get("step"), final=meta.get("final", True),
+        model=model, fingerprint=fingerprint, member=meta.get("member"), step=meta.get("step"),
+        final=meta.get("final", True),
         n_params=meta.get("n_params"), non_embedding_params=meta.get("non_embedding_params"),
         n_tokens=total_n, n_clusters=int(sums.loss.shape[0]), ci_unit=ci_unit,
         overall_loss=_est(overall, overall_b, total_n), sum_of_contributions=total_contrib,
@@ -364,6 +366,8 @@ def _axes(refs: Sequence[ModelRef]) -> list[tuple[str, list[int]]]:
 def _x(ref: ModelRef, axis: str, rank: int) -> float:
     if axis == "size":
         return float(ref.non_embedding_params or ref.n_params or rank + 1)
+    if ref.step is None:
+        raise ValueError(f"{ref.name} has no step for axis {axis}")
     return float(ref.step)
 
 
@@ -393,6 +397,8 @@ def decompose_models(refs: Sequence[ModelRef], corpus: Corpus, load: Callable[[s
                               step=ref.step, final=ref.final, n_params=ref.n_params,
                               non_embedding_params=ref.non_embedding_params))
     learning = []
+    if weights is None:  # no models
+        return decs, learning
     for axis, idx in _axes(refs):
         xs = [_x(refs[i], axis, k) for k, i in enumerate(idx)]
         learning += learning_table(axis, xs, [sums[i] for i in idx], weights)
@@ -537,7 +543,8 @@ def _verdict_ladder(res: dict) -> Verdict:
                 and _se(r["learned_share"]) is not None] for a in axes}
     docs = int(largest.get("n_clusters") or 0) // max(1, len(largest["tasks"]))  # per task
     k = math.sqrt(docs / (docs - 1)) if docs >= 2 else 1.0  # a bootstrap variance is (m - 1) / m of the unbiased one
-    tested = {a: heterogeneity([r["learned_share"]["value"] for r in rs], [k * (_se(r["learned_share"]) or 0) for r in rs],
+    tested = {a: heterogeneity([r["learned_share"]["value"] for r in rs],
+                               [k * (_se(r["learned_share"]) or 0) for r in rs],
                                docs - 1 if docs >= 2 else None) for a, rs in rows.items() if len(rs) >= 2}
     excess = [(t["task"], t["excess"]) for t in largest["tasks"] if t.get("excess")]
     evidence = (f"identity max error {max_err:.2g} nats over {len(decs)} models (a check); largest member "
@@ -546,7 +553,8 @@ def _verdict_ladder(res: dict) -> Verdict:
     for a in axes:
         if a in tested:
             q, df, p = tested[a]
-            evidence += (f"; {a}: learned share " + ", ".join(f"{r['task']} {_fmt(r['learned_share'])}" for r in rows[a])
+            evidence += (f"; {a}: learned share "
+                         + ", ".join(f"{r['task']} {_fmt(r['learned_share'])}" for r in rows[a])
                          + f"; Q = {q:.1f}, df = {df}, {docs} documents per task, p = {p:.2g}")
         else:
             evidence += f"; {a}: no excess curve"

@@ -7,17 +7,16 @@ for each number). A reworded rule whose template here is not updated fails the t
 RULES: dict[str, dict[str, str]] = {
     'multitask.excess_rates': {
         "en": (
-            "Per task, excess loss = mean loss minus the world's known floor (the generator's own -log P of the "
-            "same documents, end token included), in nats per token. Along model size, and along the largest "
-            "member's training steps, each task's learned share = § - last excess / first excess, with a §% CI "
-            "(documents resampled, paired). Supported when the shares differ across tasks beyond their intervals "
-            "on at least one axis: the heterogeneity statistic Q (squared distances of the shares from their "
-            "inverse-variance mean, each over its variance from the CI width times m / (m - §), m documents per "
-            "task), divided by tasks - §, exceeds the F quantile with tasks - § and m - § degrees of freedom at § "
-            "divided by the number of axes. Not supported at this scale when no axis rejects; inconclusive when there is no ladder of "
-            "at least two members, no known floor, "
-            "or the per-task contributions do not add up to the overall loss within § nats (a check, not the "
-            "claim)."
+            "Per task, excess loss = mean loss minus the world's known floor (the generator's own -log P of the same "
+            "documents, end token included), in nats per token. Along model size, and along the largest member's "
+            "training steps, each task's learned share = § - last excess / first excess, with a §% CI (documents "
+            "resampled, paired). Supported when the shares differ across tasks beyond their intervals on at least one "
+            "axis: the heterogeneity statistic Q (squared distances of the shares from their inverse-variance mean, "
+            "each over its variance from the CI width times m / (m - §), m documents per task), divided by tasks - §, "
+            "exceeds the F quantile with tasks - § and m - § degrees of freedom at § divided by the number of axes. "
+            "Not supported at this scale when no axis rejects; inconclusive when there is no ladder of at least two "
+            "members, no known floor, or the per-task contributions do not add up to the overall loss within § nats (a "
+            "check, not the claim)."
         ),
         "ko": (
             "과제마다 초과 손실 = 평균 손실 − 합성 세계가 아는 손실 하한(같은 문서에 대한 생성기 자신의 -log P, "

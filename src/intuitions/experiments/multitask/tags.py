@@ -113,9 +113,8 @@ def _tagged(line: str, path: Path, i: int) -> TaggedText:
     for s in raw:
         start, end, task = (s.get("start"), s.get("end"), s.get("task")) if isinstance(s, dict) else \
             (tuple(s) if isinstance(s, list) and len(s) == 3 else (None, None, None))
-        ok = isinstance(start, int) and isinstance(end, int) and not isinstance(start, bool) \
-            and 0 <= start < end <= len(text) and isinstance(task, str) and task.strip()
-        if not ok:
+        if not (isinstance(start, int) and isinstance(end, int) and not isinstance(start, bool)
+                and 0 <= start < end <= len(text) and isinstance(task, str) and task.strip()):
             raise BadData(f"{where}: bad span {s!r}: need start < end within the text and a task name")
         spans.append(TaskSpan(start, end, task))
     return TaggedText(text, tuple(spans), default)
@@ -133,7 +132,8 @@ def world_corpus(seed: int = 0, n_per_task: int = 50) -> Corpus:
     try:
         from intuitions.world import heldout_docs
     except ImportError:
-        raise UserError("the synthetic world (intuitions.world) is not available: use --file, --spans or --probes") from None
+        raise UserError("the synthetic world (intuitions.world) is not available: use --file, --spans or "
+                        "--probes") from None
     from intuitions.world.corpus import task_nats
 
     docs = heldout_docs(seed=seed, n_per_task=n_per_task)
