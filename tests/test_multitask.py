@@ -235,7 +235,9 @@ def fake_ladder(tmp_path, monkeypatch):
     cks = {"b-2x64": [(0, tmp_path / "ck0"), (30, tmp_path / "ck30"), (100, tmp_path / "ck100")]}
     for i, (_, p) in enumerate(cks["b-2x64"]):
         make_tiny_model(p, layers=2, width=64, seed=10 + i)
-    monkeypatch.setattr(mt, "_checkpoints", lambda preset, member: cks.get(member, []))
+    from intuitions.experiments.multitask import ladder
+
+    monkeypatch.setattr(ladder, "_checkpoints", lambda preset, member: cks.get(member, []))
     return "tiny"
 
 
@@ -299,7 +301,7 @@ def test_verdict_rule():
     small, big = _dec("s", 10, {"a": 3.0, "b": 2.0}), _dec("l", 100, {"a": 2.0, "b": 1.5})
     (v,) = mt.verdicts(_saved([small, big], {"a": 0.8, "b": 0.3}))  # rates differ far beyond their CIs
     assert (v.label, v.source, v.rule_id) == (SUPPORTED, "ladder", "multitask.excess_rates")
-    assert "p = " in v.evidence and "a 0.800 [0.700, 0.900]" in v.evidence
+    assert "p = " in v.evidence and "a 0.8 [0.7, 0.9]" in v.evidence
     assert mt.verdicts(_saved([small, big], {"a": 0.6, "b": 0.62}))[0].label == NOT_SUPPORTED
     broken = _dec("l", 100, {"a": 2.0, "b": 1.5}, err=1e-3)
     assert mt.verdicts(_saved([small, broken], {"a": 0.8, "b": 0.3}))[0].label == INCONCLUSIVE  # identity: a check

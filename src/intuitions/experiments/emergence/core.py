@@ -25,7 +25,9 @@ from intuitions.experiments.emergence.measures import (
     measure,
     metric_kind,
 )
+from intuitions.experiments.emergence.options import ANALYSIS_KEYS, PUBLISHED_TABLES, RULE_KEYS  # noqa: F401
 from intuitions.experiments.emergence.readers import OVERALL_TASKS, Loaded
+from intuitions.experiments.emergence.text import _g, _label, _task_evidence  # noqa: F401
 from intuitions.fit import sigmoid as sf
 from intuitions.verdict import INCONCLUSIVE, NOT_SUPPORTED, NOT_TESTED, SUPPORTED, Verdict
 
@@ -218,10 +220,6 @@ def analyze(loaded: Loaded, opts: Options | None = None, allow_empty: bool = Fal
                     overall_loss(df, opts), notes, loaded.dropped)
 
 
-def _label(family: str, task: str) -> str:
-    return f"{family}/{task}" if family else task
-
-
 def _rank_key(r: TaskRecord):
     met = sum(bool(v) for v in r.criteria.values())
     frac = (r.extrapolation_surprise or 0.0) / abs(r.improvement) if r.improvement else 0.0
@@ -383,30 +381,12 @@ def overall_loss(df: pd.DataFrame, opts: Options) -> OverallLoss | None:
 
 # -- the main job -------------------------------------------------------------------------
 
-ANALYSIS_KEYS = {"chance", "bins", "primary_metric", "loss_metric"}
-RULE_KEYS = {"min_sharpness", "min_surprise_frac", "min_below", "min_rise", "margin_z", "min_margin", "fit", "cutoff",
-             "min_fit", "alpha"}
-
-
 def options_from(d: dict, rule: Rule | None = None) -> Options:
     chance = d.get("chance") or {}
     if isinstance(chance, (int, float)):
         chance = {"*": float(chance)}
     return Options(rule=rule or Rule(), chance=dict(chance), bins=d.get("bins"),
                    primary_metric=d.get("primary_metric"), loss_metric=d.get("loss_metric"))
-
-
-PUBLISHED_TABLES = (  # the published tables the run reads by default (data/published, see its README)
-    {"name": "ObsScaling (pooled, FLOPs axis, 8 bins)", "file": "obsscaling_emergent_capability_eval.csv",
-     "wide": True, "scale_col": "flops_1e21", "bins": 8, "chance": {"parsinlu_qa_2": 0.25}},
-    {"name": "UKP BIG-bench (closed prompts, 0-shot)", "file": "ukp_on_emergence_bigbench_scores.csv",
-     "where": ["prompt_type=closed", "number_of_shots=0"], "n_col": "n_examples",
-     "metric_col": "exact_match_accuracy,bert_score_accuracy,edit_distance,single_bert_score",
-     "primary_metric": "exact_match_accuracy"},
-    {"name": "Pythia deduped (0-shot)", "file": "pythia_evals.csv", "where": ["variant=deduped", "num_fewshot=0"],
-     "chance": {"arc_easy": 0.25, "arc_challenge": 0.25, "piqa": 0.5, "winogrande": 0.5, "wsc": 0.5,
-                "sciq": 0.25, "logiqa": 0.25, "hendrycksTest_mean_of_57": 0.25}},
-)
 
 
 def report_step(ctx) -> None:
@@ -440,23 +420,6 @@ def report_step(ctx) -> None:
 
 def _renamed(a: Analysis, name: str) -> Analysis:
     return Analysis(**{**a.__dict__, "source": name})
-
-
-def _task_evidence(t: dict) -> str:
-    ci = t.get("extrapolation_surprise_ci") or [None, None]
-    sur = t.get("extrapolation_surprise")
-    sharp = t.get("sharpness")
-    ts = t.get("two_step")
-    two = "" if not ts else (f"; two-step MAE {_g(ts.get('two_step_mae'))} vs direct {_g(ts.get('direct_mae'))}"
-                             f" ({ts.get('better')})")
-    only = {True: "; in exact match only", False: "; persists in a continuous metric", None: ""}[t.get("metric_only")]
-    return (f"{_label(t.get('family', ''), t['task'])} ({t['metric']}): emergence scale "
-            f"{_g(t.get('emergence_scale'))}, surprise {_g(sur)} [{_g(ci[0])}, {_g(ci[1])}], Holm p "
-            f"{_g(t.get('p_holm'))}, sharpness {'inf' if sharp is None else f'{sharp:.2f}'}{only}{two}")
-
-
-def _g(v) -> str:
-    return "n/a" if v is None else f"{v:.3g}"
 
 
 RULE_ID = "emergence.wei_definition"

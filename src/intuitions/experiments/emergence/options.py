@@ -64,3 +64,22 @@ class EmergenceOptions:
 RULE_FIELDS = ("min_sharpness", "min_surprise_frac", "min_below", "min_rise", "margin_z", "min_margin", "fit",
                "cutoff", "min_fit", "alpha")
 OPTIONS = EmergenceOptions
+
+
+# The rule's and the analysis' keys, as read by the step (tests check they mirror Rule and TableSpec).
+ANALYSIS_KEYS = {"chance", "bins", "primary_metric", "loss_metric"}
+RULE_KEYS = {"min_sharpness", "min_surprise_frac", "min_below", "min_rise", "margin_z", "min_margin", "fit", "cutoff",
+             "min_fit", "alpha"}
+
+
+PUBLISHED_TABLES = (  # the published tables the run reads by default (data/published, see its README)
+    {"name": "ObsScaling (pooled, FLOPs axis, 8 bins)", "file": "obsscaling_emergent_capability_eval.csv",
+     "wide": True, "scale_col": "flops_1e21", "bins": 8, "chance": {"parsinlu_qa_2": 0.25}},
+    {"name": "UKP BIG-bench (closed prompts, 0-shot)", "file": "ukp_on_emergence_bigbench_scores.csv",
+     "where": ["prompt_type=closed", "number_of_shots=0"], "n_col": "n_examples",
+     "metric_col": "exact_match_accuracy,bert_score_accuracy,edit_distance,single_bert_score",
+     "primary_metric": "exact_match_accuracy"},
+    {"name": "Pythia deduped (0-shot)", "file": "pythia_evals.csv", "where": ["variant=deduped", "num_fewshot=0"],
+     "chance": {"arc_easy": 0.25, "arc_challenge": 0.25, "piqa": 0.5, "winogrande": 0.5, "wsc": 0.5,
+                "sciq": 0.25, "logiqa": 0.25, "hendrycksTest_mean_of_57": 0.25}},
+)

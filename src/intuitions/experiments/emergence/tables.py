@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from intuitions.experiments.emergence.core import _g, _label
+from intuitions.experiments.emergence.text import _g, _label
 from intuitions.stats import Table, est
 
 

@@ -21,8 +21,9 @@ import numpy as np
 from intuitions.datasets import LabelledSet
 from intuitions.errors import UserError
 from intuitions.experiments.icl.data import UNRELATED_WORDS, load_data, unrelated_words
+from intuitions.experiments.icl.sizes import _by_size, _est, _flip, _gap, _params, groups, size_slope, source_of  # noqa: F401
 from intuitions.models.base import Scorer, score_continuations
-from intuitions.stats import Estimate, cluster_bootstrap_ci, clustered_proportion_ci
+from intuitions.stats import Estimate, cluster_bootstrap_ci, clustered_proportion_ci, est
 from intuitions.verdict import INCONCLUSIVE, NOT_SUPPORTED, NOT_TESTED, SUPPORTED, Verdict
 
 INTUITIONS = (2, 6)
@@ -352,63 +353,6 @@ RULE_FLIP = (
 )
 
 
-def _est(d: dict | None) -> Estimate | None:
-    return None if d is None else Estimate(d["value"], d["ci_low"], d["ci_high"], d["n"])
-
-
-def _by_size(saved: dict) -> list[dict]:
-    models = saved["result"]["models"]
-    return sorted(models, key=lambda m: m["n_params"] if m["n_params"] is not None else -1)
-
-
-def _fmt(e: Estimate) -> str:
-    return f"{e.value:.3f} [{e.ci_low:.3f}, {e.ci_high:.3f}]"
-
-
-def source_of(model: dict) -> str:
-    """ladder for the run's own trained family (family:<ladder>/<member>), real otherwise."""
-    return "ladder" if str(model["model"]).startswith("family:") else "real"
-
-
-def groups(saved: dict) -> list[tuple[str, str, list[dict]]]:
-    """(source, data set, models smallest first): one comparison each, never mixing sources."""
-    out: dict[tuple[str, str], list[dict]] = {}
-    for m in _by_size(saved):
-        out.setdefault((source_of(m), m["task"]), []).append(m)
-    order = {s: i for i, s in enumerate(("ladder", "real", "published"))}
-    return [(s, t, ms) for (s, t), ms in sorted(out.items(), key=lambda kv: (order.get(kv[0][0], 9), kv[0][1]))]
-
-
-def size_slope(models: list[dict], value: Callable[[dict], Estimate | None]) -> Estimate | None:
-    """Weighted least-squares slope of an estimate over log10 parameters (weights from each
-    95% interval's width), with a normal 95% CI; None with fewer than two sized models."""
-    pts = [(math.log10(m["n_params"]), e) for m in models if m.get("n_params") and (e := value(m)) is not None
-           and np.isfinite([e.value, e.ci_low, e.ci_high]).all()]
-    if len({x for x, _ in pts}) < 2:
-        return None
-    x = np.array([p[0] for p in pts])
-    y = np.array([p[1].value for p in pts])
-    se = np.array([max((p[1].ci_high - p[1].ci_low) / 3.92, 1e-3) for p in pts])
-    w = 1 / se**2
-    xm = (w * x).sum() / w.sum()
-    sxx = (w * (x - xm) ** 2).sum()
-    slope = float((w * (x - xm) * (y - (w * y).sum() / w.sum())).sum() / sxx)
-    half = 1.96 / math.sqrt(sxx)
-    return Estimate(slope, slope - half, slope + half, len(pts))
-
-
-def _gap(m: dict) -> Estimate | None:
-    return _est(m["contrasts"].get("gold-random"))
-
-
-def _flip(m: dict) -> Estimate | None:
-    return _est(m.get("flip100"))
-
-
-def _params(m: dict) -> str:
-    return f"{m['n_params']:.3g} params" if m.get("n_params") else "size unknown"
-
-
 def verdicts(saved: dict) -> list[Verdict]:
     gs = groups(saved)
     if not gs:
@@ -423,11 +367,11 @@ def _verdict2(source: str, task: str, models: list[dict]) -> Verdict:
     m = models[-1]
     z, r = _est(m["contrasts"]["gold-zero-shot"]), _gap(m)
     assert r is not None and z is not None
-    per = "; ".join(f"{x['model']} ({_params(x)}) {_fmt(g)}" for x in models if (g := _gap(x)) is not None)
+    per = "; ".join(f"{x['model']} ({_params(x)}) {est(g)}" for x in models if (g := _gap(x)) is not None)
     slope = size_slope(models, _gap)
-    evidence = (f"{task}, largest {m['model']}: gold - random {_fmt(r)}; gold - zero-shot {_fmt(z)}. "
+    evidence = (f"{task}, largest {m['model']}: gold - random {est(r)}; gold - zero-shot {est(z)}. "
                 f"gold - random by size: {per}; slope per decade of parameters "
-                + (_fmt(slope) if slope else "not estimable (fewer than two sized models)"))
+                + (est(slope) if slope else "not estimable (fewer than two sized models)"))
     if ladder and task.startswith("world"):
         evidence += ("; every world item's label follows from its clause's sentiment word, so each is solvable in "
                      "principle (no per-item solvability check beyond that)")
@@ -454,9 +398,9 @@ def _verdict6(source: str, task: str, models: list[dict]) -> Verdict:
     follows = [e.ci_high < m["chance"] for e, m in zip(flips, ran)]
     slope = size_slope(ran, _flip)
     evidence = (f"{task}, smallest to largest: "
-                + "; ".join(f"{m['model']} ({_params(m)}): {_fmt(e)} vs chance {m['chance']:.2f}"
+                + "; ".join(f"{m['model']} ({_params(m)}): {est(e)} vs chance {m['chance']:.2f}"
                             f"{' (follows)' if f else ''}" for m, e, f in zip(ran, flips, follows))
-                + "; slope per decade of parameters " + (_fmt(slope) if slope else "not estimable"))
+                + "; slope per decade of parameters " + (est(slope) if slope else "not estimable"))
     if source == "real" and max((m.get("n_params") or 0) for m in ran) < LARGE_PARAMS:
         if not any(follows):
             return Verdict(6, NOT_TESTED, RULE_FLIP, evidence + "; small models keep their priors, as the claim "

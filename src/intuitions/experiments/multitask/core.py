@@ -14,15 +14,15 @@ between models use the same resamples for every model (paired)."""
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
 
 from intuitions.errors import UserError
+from intuitions.experiments.multitask.ladder import ModelRef, _axes, _x, ladder_refs
+from intuitions.experiments.multitask.stats import ALPHA, _se, heterogeneity, holm  # noqa: F401
 from intuitions.experiments.multitask.tags import (  # noqa: F401  (re-exported)
     OTHER,
     Corpus,
@@ -34,7 +34,7 @@ from intuitions.experiments.multitask.tags import (  # noqa: F401  (re-exported)
     world_corpus,
 )
 from intuitions.models.base import Scorer, score_texts
-from intuitions.stats import Estimate
+from intuitions.stats import Estimate, est
 from intuitions.verdict import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED, Verdict
 
 INTUITIONS = (1,)
@@ -305,72 +305,6 @@ def learning_table(axis: str, xs: Sequence[float], series: Sequence[TaskSums], w
     return rows
 
 
-# -- models: one real model, or a ladder with its checkpoints ----------------------------------
-@dataclass(frozen=True)
-class ModelRef:
-    spec: str  # what to load: a zoo spec or a checkpoint folder
-    name: str  # what to show
-    member: str | None = None
-    step: int | None = None
-    final: bool = True
-    n_params: int | None = None
-    non_embedding_params: int | None = None
-
-
-def _member_meta(path: Path) -> dict:
-    try:
-        return json.loads((path / "member.json").read_text())
-    except (OSError, json.JSONDecodeError):
-        return {}
-
-
-def _checkpoints(preset: str, member: str) -> list[tuple[int, Path]]:
-    try:
-        from intuitions.family import checkpoints
-    except ImportError:  # the ladder package predates checkpoints: finished members only
-        return []
-    return sorted((int(s), Path(p)) for s, p in checkpoints(preset, member))
-
-
-def ladder_refs(preset: str, with_checkpoints: bool = True) -> list[ModelRef]:
-    """Every finished member (smallest first), each preceded by its saved checkpoints."""
-    from intuitions.models import zoo
-
-    refs = []
-    for path in zoo.family_members(preset):
-        meta = _member_meta(path)
-        spec = f"family:{preset}/{path.name}"
-        size = dict(n_params=meta.get("n_params"), non_embedding_params=meta.get("non_embedding_params"))
-        cks = _checkpoints(preset, path.name) if with_checkpoints else []
-        final_step = meta.get("steps", max((s for s, _ in cks), default=None))
-        refs += [ModelRef(str(p), f"{spec}@{s}", path.name, s, False, **size)
-                 for s, p in cks if (final_step is None or s < final_step) and p.resolve() != path.resolve()]
-        refs.append(ModelRef(spec, spec, path.name, final_step, True, **size))
-    return refs
-
-
-def _axes(refs: Sequence[ModelRef]) -> list[tuple[str, list[int]]]:
-    """(axis name, indices into refs in axis order): size over finished members, then
-    training steps per member. Step 0 (random init) is left out: from random weights
-    every task improves, which says nothing about any one of them."""
-    finals = [i for i, r in enumerate(refs) if r.final and r.member is not None]
-    finals.sort(key=lambda i: (refs[i].non_embedding_params or refs[i].n_params or 0, i))
-    axes = [("size", finals)] if len(finals) >= 2 else []
-    for m in dict.fromkeys(refs[i].member for i in finals):
-        pts = sorted((refs[i].step, i) for i, r in enumerate(refs) if r.member == m and r.step)
-        if len(pts) >= 2:
-            axes.append((f"steps:{m}", [i for _, i in pts]))
-    return axes
-
-
-def _x(ref: ModelRef, axis: str, rank: int) -> float:
-    if axis == "size":
-        return float(ref.non_embedding_params or ref.n_params or rank + 1)
-    if ref.step is None:
-        raise ValueError(f"{ref.name} has no step for axis {axis}")
-    return float(ref.step)
-
-
 @dataclass(frozen=True)
 class MultitaskResult:
     source: str | None  # world | file | spans, None when only probes ran
@@ -462,7 +396,6 @@ def fingerprints(res: MultitaskResult) -> dict[str, str]:
     return fp
 
 
-ALPHA = 0.05
 
 RULE_EXCESS = (
     "Per task, excess loss = mean loss minus the world's known floor (the generator's own -log P of the same "
@@ -489,34 +422,6 @@ RULE_PROBES = (
 
 def _size(d: dict) -> float:
     return d.get("non_embedding_params") or d.get("n_params") or 0
-
-
-def _fmt(e: dict) -> str:
-    lo, hi = e.get("ci_low"), e.get("ci_high")
-    return f"{e['value']:.3f} [{lo:.3f}, {hi:.3f}]" if lo is not None and hi is not None else f"{e['value']:.3f}"
-
-
-def heterogeneity(values: Sequence[float], ses: Sequence[float], dof2: int | None = None) -> tuple[float, int, float]:
-    """Cochran's Q of independent estimates around their inverse-variance mean: (Q, df, p),
-    p from chi-square(df), or with `dof2` (the units behind each standard error, minus 1)
-    from F(df, dof2) on Q / df: standard errors estimated from a few dozen documents make Q
-    run about 8% above its chi-square mean (measured in the audit), and F allows for that."""
-    from scipy.stats import chi2, f
-
-    v, se = np.asarray(values, float), np.maximum(np.asarray(ses, float), 1e-6)
-    w = 1 / se**2
-    q = float((w * (v - (w * v).sum() / w.sum()) ** 2).sum())
-    df = len(v) - 1
-    if df <= 0:
-        return q, df, 1.0
-    return q, df, float(chi2.sf(q, df) if dof2 is None else f.sf(q / df, df, dof2))
-
-
-def _se(e: dict) -> float | None:
-    lo, hi = e.get("ci_low"), e.get("ci_high")
-    if lo is None or hi is None or not (math.isfinite(lo) and math.isfinite(hi)):
-        return None
-    return (hi - lo) / 3.92
 
 
 def verdicts(saved: dict) -> list[Verdict]:
@@ -549,12 +454,12 @@ def _verdict_ladder(res: dict) -> Verdict:
     excess = [(t["task"], t["excess"]) for t in largest["tasks"] if t.get("excess")]
     evidence = (f"identity max error {max_err:.2g} nats over {len(decs)} models (a check); largest member "
                 f"{largest['model']} excess loss over the floor: "
-                + (", ".join(f"{t} {_fmt(e)}" for t, e in excess) or "no floors (not the world's corpus)"))
+                + (", ".join(f"{t} {est(e)}" for t, e in excess) or "no floors (not the world's corpus)"))
     for a in axes:
         if a in tested:
             q, df, p = tested[a]
             evidence += (f"; {a}: learned share "
-                         + ", ".join(f"{r['task']} {_fmt(r['learned_share'])}" for r in rows[a])
+                         + ", ".join(f"{r['task']} {est(r['learned_share'])}" for r in rows[a])
                          + f"; Q = {q:.1f}, df = {df}, {docs} documents per task, p = {p:.2g}")
         else:
             evidence += f"; {a}: no excess curve"
@@ -562,16 +467,6 @@ def _verdict_ladder(res: dict) -> Verdict:
         return say(INCONCLUSIVE, evidence)
     level = ALPHA / len(tested)
     return say(SUPPORTED if any(p < level for _, _, p in tested.values()) else NOT_SUPPORTED, evidence)
-
-
-def holm(pvalues: Sequence[float], alpha: float = ALPHA) -> list[bool]:
-    order = np.argsort(pvalues)
-    out = [False] * len(pvalues)
-    for rank, i in enumerate(order):
-        if pvalues[i] > alpha / (len(pvalues) - rank):
-            break
-        out[i] = True
-    return out
 
 
 def _verdict_probes(p: dict) -> Verdict:
@@ -587,7 +482,7 @@ def _verdict_probes(p: dict) -> Verdict:
     se = [math.sqrt(min(max(a, 0.5 / nn), 1 - 0.5 / nn) * (1 - min(max(a, 0.5 / nn), 1 - 0.5 / nn)) / nn)
           for a, nn in zip(acc, n)]
     q, df, ph = heterogeneity([a - c["chance"] for a, c in zip(acc, cats)], se)
-    evidence = (f"{p['model']}: " + ", ".join(f"{c['category']} {_fmt(c['accuracy'])} vs chance {c['chance']:.2f}"
+    evidence = (f"{p['model']}: " + ", ".join(f"{c['category']} {est(c['accuracy'])} vs chance {c['chance']:.2f}"
                                             f"{' (above)' if a else ''}" for c, a in zip(cats, above))
                 + f"; {sum(above)} of {len(cats)} above chance (Holm); alike? Q = {q:.1f}, df = {df}, p = {ph:.2g}")
     if sum(above) >= 2 and ph < ALPHA:
