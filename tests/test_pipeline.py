@@ -320,11 +320,16 @@ def test_ladder_adapter_reports_training_progress(tmp_path, monkeypatch):
     from intuitions.run import ladder
 
     @dataclass
-    class Cfg:
+    class Cfg:  # members of one shape: their steps cost alike
+        member: str
         steps: int
+        layers: int = 2
+        width: int = 32
+        tokens_per_step: int = 1024
 
     def train_ladder(preset, progress=None, on_start=None):
-        on_start([Cfg(10), Cfg(30), Cfg(99)], [Cfg(10), Cfg(30)])  # the third is finished already
+        done_already = Cfg("c", 99)
+        on_start([Cfg("a", 10), Cfg("b", 30), done_already], [Cfg("a", 10), Cfg("b", 30)])
         for member, total in (("a", 10), ("b", 30)):
             for step in range(0, total + 1, 10):
                 progress(member, step, total, 1.0, 100.0)
@@ -404,3 +409,30 @@ def test_run_in_a_log_prints_one_line_per_step(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     for name in ["ladder", *runfakes.FAKES]:
         assert f"step {name}: started" in err and re.search(rf"step {name}: done in [\d.]+ s", err), err
+
+
+def test_ladder_progress_weights_each_members_steps_by_their_cost(monkeypatch):
+    """A big member's step costs more than a small one's, so the ETA is not fooled by the
+    order members train in (counted in steps, the first 30 s' ETA was 2.5x the real time)."""
+    import types
+
+    from intuitions.run import ladder as ladder_mod
+
+    cfg = lambda name, layers, width: types.SimpleNamespace(  # noqa: E731
+        member=name, layers=layers, width=width, steps=100, tokens_per_step=2048)
+    big, small = cfg("L3W96", 3, 96), cfg("L1W16", 1, 16)
+
+    def train_ladder(preset, progress, on_start):
+        on_start([big, small], [big, small])
+        progress("L3W96", 50, 100, 1.0, 1.0)
+        progress("L1W16", 100, 100, 1.0, 1.0)
+        progress("L3W96", 100, 100, 1.0, 1.0)
+
+    monkeypatch.setitem(sys.modules, "fake_family", types.SimpleNamespace(train_ladder=train_ladder))
+    monkeypatch.setattr(ladder_mod, "FAMILY_MODULE", "fake_family")
+    seen: list[float] = []
+    ladder_mod.train("x", on_progress=lambda f, note: seen.append(f))
+    assert ladder_mod.step_cost(big) > 2 * ladder_mod.step_cost(small)
+    # counted in steps this would be 0.25; weighted by cost, half the big member is over a third
+    assert 1 / 3 < seen[0] < 0.5 and seen[-1] == pytest.approx(1.0)
+    assert seen == sorted(seen)

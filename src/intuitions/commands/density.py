@@ -51,12 +51,14 @@ def density(
     if html:
         html.write_text(render_html(res.model, res.fingerprint, res.texts), encoding="utf-8")
     if dir_out:
-        from intuitions.results import write_result
+        from intuitions.experiments.contract import save
+        from intuitions.experiments.density.step import text_verdicts
 
         write_table(res.rows, dir_out / "tokens.csv")
         (dir_out / "heatmap.html").write_text(render_html(res.model, res.fingerprint, res.texts), encoding="utf-8")
-        write_result(dir_out, "density", {"model": model, "dtype": dtype, "texts": texts},
-                     {"texts": res.texts, "overall": res.overall}, {res.model: res.fingerprint})
+        save(dir_out, "density", {"model": model, "dtype": dtype, "texts": texts},
+             {"texts": res.texts, "overall": res.overall}, {res.model: res.fingerprint}, lambda saved, out: [],
+             lambda saved: text_verdicts(res.model, res.fingerprint, scorer.n_params, res.texts))
 
 
 LONG_TOKENS = 2048  # more to score than this: a progress bar (a 200 KB text is ~45k tokens)

@@ -40,6 +40,13 @@ class StepContext:
     seeds: int = 3
     n: int = 100  # items per condition per seed (already scaled by the preset)
     options: dict = field(default_factory=dict)  # this experiment's table from run.toml
+    # how far the step is (0..1, a note): the run's progress lines and ETA come from work done.
+    # Not an input: the step's cache key leaves it out.
+    progress: Callable[[float, str], None] | None = field(default=None, compare=False, repr=False)
+
+    def report(self, done: float, total: float, note: str) -> None:
+        if self.progress is not None and total > 0:
+            self.progress(min(1.0, done / total), note)
 
 
 class BadResult(UserError):

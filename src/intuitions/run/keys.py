@@ -115,4 +115,5 @@ def model_files(names: tuple[str, ...]) -> dict[str, dict]:
 def context_inputs(ctx: StepContext) -> dict:
     d = to_jsonable(ctx)
     d.pop("out")
+    d.pop("progress", None)  # how the step reports, not what it computes
     return d

@@ -185,7 +185,7 @@ def experiment_step(exp: ExperimentPlan, plan: RunPlan, run_dir: Path, real_mode
     step_dir = run_dir / "steps" / exp.name
     ctx = StepContext(out=step_dir, preset=plan.preset, ladder=f"family:{plan.ladder}",
                       real_models=real_models, seed=plan.seed, seeds=plan.seeds, n=plan.n,
-                      options=exp.options)
+                      options=exp.options, progress=prog.report)
     inputs = context_inputs(ctx)
     key = canonical_hash({"inputs": inputs, "version": package_version(), "code": code_hash(exp.module),
                           "upstream": upstream})

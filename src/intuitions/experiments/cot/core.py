@@ -50,6 +50,7 @@ INTUITIONS = (3,)
 SURPRISAL_CONDITIONS = ("direct", "filler", "given", "partial")
 ACCURACY_CONDITIONS = ("direct", "filler", "given", "partial", "cot", "mc_direct", "mc_given")
 SURPRISAL_CONTRASTS = (("given", "direct"), ("given", "filler"), ("filler", "direct"), ("partial", "direct"))
+STAGES = len(SURPRISAL_CONDITIONS) + 3  # run_model's progress notes per model: conditions, choice, chains, density
 ACCURACY_CONTRASTS = (("cot", "direct"), ("partial", "direct"), ("filler", "direct"), ("mc_given", "mc_direct"))
 
 
@@ -333,7 +334,14 @@ def report_step(ctx) -> None:
                    replace(base, n=o["n_ladder"], steps=tuple(s for s in base.steps if s <= MAX_STEPS))),
         "real": (list(ctx.real_models), replace(base, n=o["n_real"])),
     }
-    runs = [r for specs, cfg in configs.values() if specs for r in run(specs, cfg, load).runs]
+    n_models = sum(len(specs) for specs, _ in configs.values())
+    started = [0]  # stages started, over every model: each model runs STAGES of them
+
+    def tell(note: str) -> None:
+        ctx.report(started[0], n_models * STAGES, note)
+        started[0] += 1
+
+    runs = [r for specs, cfg in configs.values() if specs for r in run(specs, cfg, load, tell).runs]
     res = CotResult(None, runs)
     config = {"preset": ctx.preset, "ladder": ctx.ladder, "real_models": list(ctx.real_models),
               "seed": ctx.seed, "options": {**STEP_DEFAULTS.get(ctx.preset, STEP_DEFAULTS["quick"]), **ctx.options},

@@ -17,6 +17,7 @@ import numpy as np
 from intuitions.experiments.contract import StepContext
 from intuitions.experiments.density.core import run as score_density
 from intuitions.models.base import Scorer, score_texts
+from intuitions.results import to_jsonable
 from intuitions.stats import Estimate, bootstrap_ci, est
 from intuitions.verdict import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED, Verdict
 
@@ -24,6 +25,7 @@ INTUITIONS = (3,)
 EVEN = 0.10  # the top 10% of tokens carry 10% of the information when every token carries the same
 MIN_EXCESS = 0.05  # a share whose interval stays above 0.15 is uneven beyond doubt; one below it, not meaningfully
 SENTENCES_PER_TEXT = 8
+MIN_TEXTS = 5  # an interval over texts needs several: a bootstrap of one text is [v, v]
 
 # Written for this project: the first blank is all but forced, the second nobody can fill.
 PAIR = (("predictable", "I am a researcher working on large language", " models"),
@@ -93,6 +95,15 @@ def subject(scorer: Scorer, texts: list[str], source: str, seed: int) -> Subject
                    bootstrap_ci(shares, seed=seed), shares, blanks(scorer) if source == "real" else [])
 
 
+def text_verdicts(model: str, fingerprint: str, n_params: int | None, texts: list, seed: int = 0) -> list[Verdict]:
+    """The same rule on any texts a user scored (`intuitions density --out DIR`): with one
+    text the interval over texts is undefined, and the verdict says inconclusive."""
+    shares = [t.summary.top10_share for t in texts if np.isfinite(t.summary.top10_share)]
+    source = "ladder" if model.startswith("family:") else "real"
+    s = Subject(model, fingerprint, source, n_params, len(shares), bootstrap_ci(shares, seed=seed), shares, [])
+    return verdicts({"result": to_jsonable({"subjects": [s]})})
+
+
 def report_step(ctx: StepContext) -> None:
     from intuitions.experiments.contract import save
     from intuitions.experiments.density.figures import draw
@@ -104,12 +115,15 @@ def report_step(ctx: StepContext) -> None:
     n = opts.texts if opts.texts is not None else min(ctx.n, 40)
     subjects = []
     ladder = zoo.expand(ctx.ladder) if ctx.ladder else []
+    ctx.report(0, 1 + len(ctx.real_models), "the ladder")
     if ladder:
         models = [(zoo.load_scorer(s), s) for s in ladder]
         largest = max(models, key=lambda m: m[0].n_params or 0)[0]
         subjects.append(subject(largest, world_texts(n, ctx.seed), "ladder", ctx.seed))
     texts = project_texts(n, ctx.seed)
-    subjects += [subject(zoo.load_scorer(m), texts, "real", ctx.seed) for m in ctx.real_models]
+    for i, m in enumerate(ctx.real_models):
+        ctx.report(1 + i, 1 + len(ctx.real_models), m)
+        subjects.append(subject(zoo.load_scorer(m), texts, "real", ctx.seed))
     result = DensityStepResult(subjects)
     config = {"ladder": ctx.ladder, "real_models": list(ctx.real_models), "seed": ctx.seed, "texts": n}
     save(ctx.out, "density", config, result, {s.model: s.fingerprint for s in subjects}, draw, verdicts)
@@ -123,7 +137,8 @@ def _rule() -> str:
             f"project's sentences): the share of a text's surprisal carried by its densest 10% of tokens, "
             f"averaged over texts (95% bootstrap interval over texts). An even spread gives {EVEN:.2f}. Supported "
             f"when the interval lies above {EVEN + MIN_EXCESS:.2f} for every model of the source; not supported at "
-            f"this scale when it lies below {EVEN + MIN_EXCESS:.2f} for any; inconclusive otherwise.")
+            f"this scale when it lies below {EVEN + MIN_EXCESS:.2f} for any; inconclusive otherwise, and always with "
+            f"fewer than {MIN_TEXTS} texts.")
 
 
 def _e(d: dict) -> Estimate:
@@ -141,8 +156,8 @@ def verdicts(saved: dict) -> list[Verdict]:
         calls, evidence = [], []
         for s in mine:
             e = _e(s["top10_share"])
-            calls.append(SUPPORTED if e.ci_low > EVEN + MIN_EXCESS else
-                         NOT_SUPPORTED if e.ci_high < EVEN + MIN_EXCESS else INCONCLUSIVE)
+            calls.append(INCONCLUSIVE if s["n_texts"] < MIN_TEXTS else SUPPORTED if e.ci_low > EVEN + MIN_EXCESS
+                         else NOT_SUPPORTED if e.ci_high < EVEN + MIN_EXCESS else INCONCLUSIVE)
             evidence.append(f"{s['model']}: top-10% share {est(e)} over {s['n_texts']} texts")
             for b in s.get("blanks") or []:
                 evidence.append(f"{s['model']} '{b['prefix']} ___' ({b['kind']}): P({b['answer'].strip()}) "

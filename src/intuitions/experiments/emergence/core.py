@@ -473,5 +473,11 @@ def verdicts(saved: dict) -> list[Verdict]:
             label = INCONCLUSIVE if any(a["source"] in jumping for a, _ in full) else SUPPORTED
         else:
             label = NOT_SUPPORTED
+        if source == "ladder":
+            ev.append(UNDERPOWERED)
         out.append(Verdict(5, label, text, "; ".join(ev), RULE_ID, source))
     return out
+
+
+UNDERPOWERED = ("underpowered on a ladder of this size: the calibration audit finds a planted effect of "
+                "realistic size less than 80% of the time (docs/verdicts.md), so 'not supported' is weak evidence")

@@ -425,7 +425,9 @@ class ModelJob:
 
 
 def run_jobs(jobs: Sequence[ModelJob], design: Design, run_seed: int, load: Callable[[str], Scorer],
-             show_progress: bool = True) -> IclResult:
+             show_progress: bool = True, report: Callable[[float, str], None] | None = None) -> IclResult:
+    """Every job's model on its data. `report(fraction, note)`: prompts scored over prompts
+    planned (a real model's prompt counts as much as a ladder member's: it is a rough share)."""
     from dataclasses import replace
 
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
@@ -437,13 +439,22 @@ def run_jobs(jobs: Sequence[ModelJob], design: Design, run_seed: int, load: Call
     # Every job's prompts first: a data set the design cannot use (too many classes for the
     # unrelated labels, too few items per class for k) fails before a model loads.
     planned = [build_prompts(job.data, replace(design, n=job.n), run_seed, unrelated_words(job.data)) for job in jobs]
+    sizes = [len({c for p in prompts for c in (p.context, p.cf_context)}) for prompts in planned]
+    done = [0]
+
+    def advance(k: int, task, spec: str) -> None:
+        bar.advance(task, k)
+        done[0] += k
+        if report is not None:
+            report(done[0] / max(sum(sizes), 1), f"{spec}: {done[0]}/{sum(sizes)} prompts")
+
     with Progress(*columns, transient=True, disable=not show_progress) as bar:
-        for job, prompts in zip(jobs, planned):
+        for job, prompts, total in zip(jobs, planned, sizes):
             scorer = load(job.spec)
             d = replace(design, n=job.n)
-            total = len({c for p in prompts for c in (p.context, p.cf_context)})
             task = bar.add_task(f"icl {job.spec}", total=total)
-            scores = score_prompts(scorer, prompts, d.template, progress=lambda k, t=task: bar.advance(t, k))
+            scores = score_prompts(scorer, prompts, d.template,
+                                   progress=lambda k, t=task, s=job.spec: advance(k, t, s))
             models.append(aggregate(scorer.name, scorer.fingerprint, scorer.n_params, job.data, d, prompts, scores))
             bar.remove_task(task)
             del scorer
@@ -481,7 +492,8 @@ def report_step(ctx) -> None:
     jobs = [ModelJob(s, load_data("world"), min(ctx.n, o["n_ladder"])) for s in ladder]
     jobs += [ModelJob(s, load_data(o["data"]), min(ctx.n, o["n_real"])) for s in ctx.real_models]
     dtype = {s: o["real_dtype"] if s in ctx.real_models else o["dtype"] for s in ladder + list(ctx.real_models)}
-    res = run_jobs(jobs, design, ctx.seed, lambda s: load_scorer(s, dtype[s]), show_progress=False)
+    res = run_jobs(jobs, design, ctx.seed, lambda s: load_scorer(s, dtype[s]), show_progress=False,
+                   report=ctx.progress)
     config = {"preset": ctx.preset, "ladder": ctx.ladder, "real_models": list(ctx.real_models), "seed": ctx.seed,
               "seeds": list(seeds), "n": ctx.n,
               "options": {**STEP_DEFAULTS.get(ctx.preset, STEP_DEFAULTS["quick"]), **ctx.options}}

@@ -380,8 +380,16 @@ def report_step(ctx) -> None:
     probe_n = opts.probe_items if opts.probe_items is not None else min(ctx.n, 50 if big else 40)
     with_ck = opts.checkpoints
     preset = ctx.ladder.split(":", 1)[1]
-    res = run(ladder_refs(preset, with_ck), zoo.load, world_corpus(ctx.seed, n_docs), seed=ctx.seed)
+    refs = ladder_refs(preset, with_ck)
+    seen = [0]  # models decomposed so far; a real model's probes count as one more
+
+    def tell(ref: ModelRef) -> None:
+        ctx.report(seen[0], len(refs) + len(ctx.real_models), f"decomposing {ref.name}")
+        seen[0] += 1
+
+    res = run(refs, zoo.load, world_corpus(ctx.seed, n_docs), seed=ctx.seed, on_model=tell)
     if ctx.real_models:
+        ctx.report(len(refs), len(refs) + len(ctx.real_models), "probes on the real models")
         real = run([ModelRef(m, m) for m in ctx.real_models], zoo.load, None, probes.load_suite(),
                    ctx.seed, probe_n)
         res = dataclasses.replace(res, probes=real.probes)

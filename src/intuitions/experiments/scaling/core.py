@@ -373,11 +373,16 @@ def rule_text(level: float = 0.95) -> str:
             f"runs to fit or none held out.")
 
 
+UNDERPOWERED = ("underpowered on a ladder of this size: the calibration audit finds a planted effect of "
+                "realistic size less than 80% of the time (docs/verdicts.md), so 'not supported' is weak evidence")
+
+
 def _verdict(name: str, res: dict, source: str) -> Verdict:
     rule = rule_text(float((res.get("settings") or {}).get("level", 0.95)))
+    tail = f"; {UNDERPOWERED}" if source == "ladder" else ""
 
     def v(label, ev):
-        return Verdict(4, label, rule, f"{name}: {ev}", RULE_ID, source)
+        return Verdict(4, label, rule, f"{name}: {ev}{tail}", RULE_ID, source)
 
     if res.get("status") == "skipped":
         return v(NOT_TESTED, f"not fitted ({res.get('reason')})")
