@@ -69,7 +69,8 @@ def test_cli_writes_table_html_and_result(tiny_model_dir, tmp_path):
 
     doc = json.loads((out / "result.json").read_text())
     # the standalone command carries the run's verdict, computed on its texts (one text: no interval)
-    assert [(v["intuition"], v["source"], v["rule_id"]) for v in doc["verdicts"]] == [(3, "real", "density.top10_share")]
+    got = [(v["intuition"], v["source"], v["rule_id"]) for v in doc["verdicts"]]
+    assert got == [(3, "real", "density.top10_share")]
     assert doc["verdicts"][0]["label"] == "inconclusive" and set(doc["result"]) == {"texts", "overall"}
     assert (tmp_path / "p.html").read_text().startswith("<!doctype html>")
     r = _cli("density", "--model", str(tiny_model_dir), "--out", str(tmp_path / "t.jsonl"), stdin="from stdin")

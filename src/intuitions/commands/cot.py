@@ -86,12 +86,9 @@ def cot(
 
 
 def _ci(e, pct: bool = False) -> str:
-    if e.n == 0:
-        return "-"
-    k = 100 if pct else 1
-    if e.ci_low != e.ci_low:
-        return f"{k * e.value:.2f}"
-    return f"{k * e.value:.2f} [{k * e.ci_low:.2f}, {k * e.ci_high:.2f}]"
+    from intuitions.stats import est
+
+    return "-" if e.n == 0 else est(e, 100 if pct else 1)
 
 
 def _print(res) -> None:

@@ -137,9 +137,11 @@ def _chance(text: str | None) -> dict[str, float]:
 
 
 def _fmt(v, spec=".3g") -> str:
+    from intuitions.stats import num
+
     if v is None:
         return "–"
-    return "∞" if isinstance(v, float) and math.isinf(v) else format(v, spec)
+    return "∞" if isinstance(v, float) and math.isinf(v) else num(v)  # one number format (stats.num)
 
 
 def _print(a) -> None:

@@ -8,6 +8,7 @@ from rich.text import Text
 
 from intuitions.commands import common
 from intuitions.console import console
+from intuitions.stats import est
 
 if TYPE_CHECKING:
     from intuitions.datasets import LabelledSet
@@ -100,7 +101,7 @@ def _print(res: dict, verdicts) -> None:
             cells = []
             for scoring in ("sum", "mean", "calibrated"):
                 r = next(r for r in m["rows"] if r["condition"] == cond and r["scoring"] == scoring)
-                cells.append(f"{r['accuracy']:.3f} [{r['ci_low']:.2f}, {r['ci_high']:.2f}]")
+                cells.append(est({"value": r["accuracy"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]}))
             t.add_row(cond, *cells)
         con.print(t)
         if m["follows_demonstrations"] is not None:

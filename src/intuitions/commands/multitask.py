@@ -101,9 +101,9 @@ def _refs(model: str, checkpoints: bool):
 
 
 def _ci(e) -> str:
-    if e.ci_low != e.ci_low:  # nan: no interval
-        return f"{e.value:.3f}"
-    return f"{e.value:.3f} [{e.ci_low:.3f}, {e.ci_high:.3f}]"
+    from intuitions.stats import est
+
+    return est(e)
 
 
 def _print(res) -> None:

@@ -156,7 +156,9 @@ def _run_with_progress(exp, pts, req, n_boot: int):
 
 
 def _fmt(x, digits: int = 4) -> str:
-    return "—" if x is None or x != x else f"{x:.{digits}g}"
+    from intuitions.stats import num
+
+    return num(x)  # one number format everywhere (stats.num); `digits` is kept for the call sites
 
 
 def _ci(lo, hi, digits: int = 4) -> str:

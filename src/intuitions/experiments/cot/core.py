@@ -356,10 +356,6 @@ def _est(d: dict | None) -> Estimate:
     return Estimate(f("value"), f("ci_low"), f("ci_high"), int(d.get("n") or 0))
 
 
-def _fmt(e: Estimate) -> str:
-    return f"{e.value:+.2f} [{e.ci_low:+.2f}, {e.ci_high:+.2f}] (n={e.n})"
-
-
 def lookup(run_doc: dict, key: str, metric: str = "surprisal", steps: int | None = None,
            table: str = "contrasts") -> Estimate:
     for c in run_doc.get(table, []):

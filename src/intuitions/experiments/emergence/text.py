@@ -21,4 +21,6 @@ def _task_evidence(t: dict) -> str:
 
 
 def _g(v) -> str:
-    return "n/a" if v is None else f"{v:.3g}"
+    from intuitions.stats import num
+
+    return "n/a" if v is None else num(v)
