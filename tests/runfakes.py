@@ -97,7 +97,10 @@ def fake_train(preset: str, on_progress=None) -> None:
 
 
 DRIVER = """
-import sys
+import signal, sys
+# A shell that starts a job in the background (nohup ... &) makes it ignore SIGINT, and Python
+# then installs no Ctrl-C handler; the tests send SIGINT, so the driver asks for Python's own.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 sys.path.insert(0, {tests!r})
 import pytest, runfakes
 from pathlib import Path

@@ -466,6 +466,8 @@ def compute_optimal(f: Fit, budgets) -> list[Optimum]:
     for c in budgets:
         n0, d0 = optimal_allocation(best, float(c))
         nb, db = optimal_allocation(boots, float(c))
+        with np.errstate(over="ignore", divide="ignore"):  # a runaway refit's N* of 0 or inf: percentile drops it
+            ratios = db / nb
         out.append(Optimum(float(c), percentile(n0, nb, lvl), percentile(d0, db, lvl),
-                           percentile(d0 / n0, db / nb, lvl)))
+                           percentile(d0 / n0, ratios, lvl)))
     return out
