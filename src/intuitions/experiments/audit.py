@@ -14,6 +14,10 @@ import numpy as np
 
 from intuitions.verdict import SUPPORTED, Verdict
 
+# Evidence for a rule whose audit misses the 80% power target at the quick ladder's size.
+UNDERPOWERED = ("underpowered on a ladder of this size: the calibration audit finds a planted effect of "
+                "realistic size less than 80% of the time (docs/verdicts.md), so 'not supported' is weak evidence")
+
 Simulator = Callable[[np.random.Generator], dict]  # -> a saved result.json document
 
 

@@ -7,7 +7,7 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from intuitions import paths
 from intuitions.console import text_column
@@ -101,13 +101,8 @@ class Progress:
     @contextmanager
     def shown(self) -> Iterator["Progress"]:
         if self.plain:
-            ticker = threading.Thread(target=self._plain_tick, daemon=True)
-            ticker.start()
-            try:
+            with self._ticking(self._plain_tick):
                 yield self
-            finally:
-                self._stop.set()
-                ticker.join(timeout=2)
             return
         if not self.enabled:
             yield self
@@ -124,13 +119,19 @@ class Progress:
             self._tasks["__all__"] = self._bar.add_task("intuitions run", total=total)
             for n in self.names:
                 self._tasks[n] = self._bar.add_task(f"  {n}", total=self.expected[n], start=False)
-            ticker = threading.Thread(target=self._tick, daemon=True)
-            ticker.start()
-            try:
+            with self._ticking(self._tick):
                 yield self
-            finally:
-                self._stop.set()
-                ticker.join(timeout=2)
+
+    @contextmanager
+    def _ticking(self, tick: Callable[[], None]) -> Iterator[None]:
+        """`tick` in a daemon thread for the duration (it loops until _stop is set)."""
+        ticker = threading.Thread(target=tick, daemon=True)
+        ticker.start()
+        try:
+            yield
+        finally:
+            self._stop.set()
+            ticker.join(timeout=2)
 
     def _tick(self) -> None:
         while not self._stop.wait(0.5):

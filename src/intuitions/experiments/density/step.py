@@ -117,8 +117,7 @@ def report_step(ctx: StepContext) -> None:
     ladder = zoo.expand(ctx.ladder) if ctx.ladder else []
     ctx.report(0, 1 + len(ctx.real_models), "the ladder")
     if ladder:
-        models = [(zoo.load_scorer(s), s) for s in ladder]
-        largest = max(models, key=lambda m: m[0].n_params or 0)[0]
+        largest = max((zoo.load_scorer(s) for s in ladder), key=lambda sc: sc.n_params or 0)
         subjects.append(subject(largest, world_texts(n, ctx.seed), "ladder", ctx.seed))
     texts = project_texts(n, ctx.seed)
     for i, m in enumerate(ctx.real_models):

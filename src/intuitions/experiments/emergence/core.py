@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from intuitions.errors import UserError
+from intuitions.experiments.audit import UNDERPOWERED
 from intuitions.experiments.emergence.measures import (
     PRIMARY_ORDER,
     MetricMeasures,
@@ -477,7 +478,3 @@ def verdicts(saved: dict) -> list[Verdict]:
             ev.append(UNDERPOWERED)
         out.append(Verdict(5, label, text, "; ".join(ev), RULE_ID, source))
     return out
-
-
-UNDERPOWERED = ("underpowered on a ladder of this size: the calibration audit finds a planted effect of "
-                "realistic size less than 80% of the time (docs/verdicts.md), so 'not supported' is weak evidence")

@@ -140,16 +140,12 @@ def accumulate(losses: np.ndarray, task_idx: np.ndarray, cluster_idx: np.ndarray
     return TaskSums(tuple(tasks), loss, count)
 
 
-def _eos(scorer: Scorer) -> int | None:
-    return scorer.eos_id
-
-
 def task_sums(scorer: Scorer, corpus: Corpus) -> TaskSums:
     """With known floors (the world), each text is scored with its end token, tagged with the
     text's task, as the floor counts it; otherwise the text alone."""
     tasks = corpus.tasks
     index = {t: i for i, t in enumerate(tasks)}
-    eos = _eos(scorer) if corpus.floors is not None else None
+    eos = scorer.eos_id if corpus.floors is not None else None
     if eos is None:
         scores = score_texts(scorer, [t.text for t in corpus.texts])
     else:

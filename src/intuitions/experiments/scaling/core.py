@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from intuitions.errors import UserError
+from intuitions.experiments.audit import UNDERPOWERED
 from intuitions.experiments.scaling.readers import (  # noqa: F401  (re-exported: the experiment's vocabulary)
     HOLDOUT_BY,
     LADDER_KINDS,
@@ -371,10 +372,6 @@ def rule_text(level: float = 0.95) -> str:
             f"when a baseline does as well or better or too many runs fall outside; inconclusive when there is "
             f"no interval or an axis has fewer than 3 distinct values; not tested when the source has too few "
             f"runs to fit or none held out.")
-
-
-UNDERPOWERED = ("underpowered on a ladder of this size: the calibration audit finds a planted effect of "
-                "realistic size less than 80% of the time (docs/verdicts.md), so 'not supported' is weak evidence")
 
 
 def _verdict(name: str, res: dict, source: str) -> Verdict:
