@@ -30,6 +30,14 @@ lint: setup
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/pyright src
 
+# Published results: `make results PRESET=full SEED=1` runs (or reuses) that run and copies its
+# report, verdicts and figures to docs/results/<preset>-seed<seed>/ (report/publish.py).
+PRESET ?= quick
+SEED   ?= 1
+results: setup
+	$(VENV)/bin/intuitions run --preset $(PRESET) --seed $(SEED) --out runs/$(PRESET)-seed$(SEED) --no-progress
+	$(PY) -m intuitions.report.publish runs/$(PRESET)-seed$(SEED) docs/results/$(PRESET)-seed$(SEED)
+
 test-fast: setup
 	$(PY) -m pytest -q -m "not slow and not real"
 

@@ -187,15 +187,18 @@ def test_world_items_are_held_out_and_in_the_trained_format():
         direct = ctx["direct"] + f" {w.answer}."
         assert given.startswith(f"question: {w.expression}\nwork: ") and given.endswith(f"\nanswer: {w.answer}.")
         assert direct == f"question: {w.expression}\nanswer: {w.answer}."
-        assert pb.evaluate(w.expression) == w.answer
         assert w.options[w.correct] == w.answer and len(set(w.options)) == len(w.options)
+        assert all(0 <= o <= 9 for o in w.options)  # the world's arithmetic is mod 10
     rng = np.random.default_rng(0)
     from intuitions.world import arithmetic_problem
 
     p = arithmetic_problem(rng, 3)
     w = cot._from_world(p, rng, 3)
-    assert cot.contexts(w, [], cot.WORLD, lambda x: "")["given"] + f" {p.answer}." == problem_text(p, worked=True)
-    assert cot.contexts(w, [], cot.WORLD, lambda x: "")["direct"] + f" {p.answer}." == problem_text(p, worked=False)
+    assert cot.contexts(w, [], cot.WORLD, lambda x: "")["given"] + f" {p.answer}." == problem_text(p, "worked")
+    assert cot.contexts(w, [], cot.WORLD, lambda x: "")["direct"] + f" {p.answer}." == problem_text(p, "direct")
+    filler = problem_text(p, "filler")
+    assert cot.contexts(w, [], cot.WORLD, lambda x: filler[len(w.question):filler.index("answer:")])["filler"] + \
+        f" {p.answer}." == filler  # the filler control is a format the ladder was trained on
 
 
 def test_char_roles_find_results_operands_and_answer():
@@ -209,11 +212,12 @@ def test_char_roles_find_results_operands_and_answer():
     assert got["result"] == "1215"
     assert got["operand"] == "39123"
     assert got["answer"] == "15"
-    world = cot.Worked(2, "5 + 3 - 1", 7, "q\n", "q\n", " 5 + 3 = 8, 8 - 1 = 7\n", (7, 8), 0)
-    t2 = "q\nwork:" + world.rationale + "answer: 7.\n"
+    world = cot.Worked(2, "5+3*4", 2, "q\n", "q\n", " 5+3 8*4 2\n", (2, 3), 0)
+    t2 = "q\nwork:" + world.rationale + "answer: 2.\n"
     r2 = cot._char_roles(t2, len("q\nwork:"), world, cot.WORLD)
-    assert "".join(c for c, r in zip(t2, r2) if r == "result") == "87"
-    assert "".join(c for c, r in zip(t2, r2) if r == "operand") == "5381"
+    assert "".join(c for c, r in zip(t2, r2) if r == "result") == "82"
+    assert "".join(c for c, r in zip(t2, r2) if r == "operand") == "534"
+    assert "".join(c for c, r in zip(t2, r2) if r == "answer") == "2"
 
 
 def test_run_on_a_tiny_model(scorer):

@@ -267,6 +267,20 @@ def test_verdict_rules():
     assert icl.verdicts(_saved([wide]))[0].label == "inconclusive"
 
 
+def test_the_ladders_one_layer_member_is_a_control_for_flip_following():
+    ctrl = _model("family:q/L1W32", 10, (0.8, 0.7, 0.9))
+    deep = [_model("family:q/L2W32", 20, (0.1, 0.0, 0.2)), _model("family:q/L3W64", 90, (0.05, 0.0, 0.1))]
+    v6 = icl.verdicts(_saved([ctrl, *deep]))[1]  # 1 layer keeps its prior, every deeper member follows
+    assert v6.label == "not supported at this scale" and "depth, not scale" in v6.evidence
+    assert "trained behaviour" in v6.evidence
+    trend = [_model("family:q/L2W32", 20, (0.7, 0.6, 0.8)), _model("family:q/L3W48", 40, (0.45, 0.35, 0.55)),
+             _model("family:q/L3W64", 90, (0.1, 0.0, 0.2))]
+    assert icl.verdicts(_saved([ctrl, *trend]))[1].label == "supported"  # grows with size among 2+ layers
+    assert icl.verdicts(_saved([_model("family:q/L1W32", 10, (0.1, 0.0, 0.2)), *deep]))[1].label != "supported"
+    new = [dict(m, task="world-new") for m in trend]
+    assert [v.intuition for v in icl.verdicts(_saved([dict(m, task="world-repeat") for m in trend] + new))] == [2, 6]
+
+
 def test_verdicts_never_mix_sources_and_small_real_models_are_not_tested():
     ladder = [_model("family:q/s", 10, (0.6, 0.5, 0.7)), _model("family:q/l", 100, (0.6, 0.5, 0.7))]
     real = [_model("smol", 1.35e8, (0.7, 0.6, 0.8), z=(0.2, 0.1, 0.3), r=(0.04, -0.01, 0.09)),
@@ -430,8 +444,9 @@ def test_report_step_on_a_ladder(tmp_path, tiny_model_dir, monkeypatch):
     ctx = StepContext(out=tmp_path / "step", preset="smoke", ladder="family:t", real_models=(), seeds=1, n=4)
     icl.report_step(ctx)
     saved = json.loads((ctx.out / "result.json").read_text())
-    assert [m["model"] for m in saved["result"]["models"]] == ["family:t/a", "family:t/b"]
-    assert all(m["task"].startswith("world") for m in saved["result"]["models"])
+    assert [m["model"] for m in saved["result"]["models"]] == ["family:t/a"] * 2 + ["family:t/b"] * 2
+    assert {m["task"] for m in saved["result"]["models"]} == {"world-repeat", "world-new"}
+    # repeated queries decide; new ones are reported beside them
     assert [v.intuition for v in icl.verdicts(saved)] == [2, 6] and (ctx.out / "icl_flip.png").exists()
 
 

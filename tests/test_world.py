@@ -49,26 +49,55 @@ def test_task_frequencies_form_a_long_tail(built):
     assert sum(m["docs_per_task"].values()) == 400
 
 
-def test_arithmetic_answers_are_exact():
+def test_arithmetic_answers_are_exact_mod_10():
+    from intuitions.world.arithmetic import OPERATORS, apply
+
     rng = np.random.default_rng(0)
     for steps in (1, 2, 3, 4):
         for _ in range(50):
             p = world.arithmetic_problem(rng, steps)
-            toks = p.expression.split()
-            value = int(toks[0])
-            for op, k in zip(toks[1::2], toks[2::2]):
-                value = value + int(k) if op == "+" else value - int(k)
-                assert 0 <= value <= 99
-            assert value == p.answer and len(toks) == 2 * steps + 1
-            assert p.worked_solution.endswith(f"{p.answer_marker} {p.answer}")
+            ops = re.findall(r"[+*-]\d", p.expression)
+            assert len(ops) == steps and all(op in OPERATORS for op in ops)
+            value = int(p.expression[0])
+            chain = [value]
+            for op in ops:
+                k = int(op[1])
+                value = (value + k if op[0] == "+" else value - k if op[0] == "-" else value * k) % 10
+                chain.append(value)
+                assert apply(chain[-2], op) == value
+            assert value == p.answer and list(p.results) == chain[1:]
+            # the interleaved chain: each result right after its operator
+            expect = f" {chain[0]}" + "".join(f"{op} {r}" for op, r in zip(ops, chain[1:]))
+            assert p.worked_solution == f"{expect}\n{p.answer_marker} {p.answer}"
             assert p.direct_prompt.endswith(p.answer_marker) and p.worked_prompt.startswith(f"question: {p.expression}")
-            # every worked step is itself right
-            for a, op, b, r in re.findall(r"(\d+) ([+-]) (\d+) = (\d+)", p.worked_solution):
-                assert int(r) == (int(a) + int(b) if op == "+" else int(a) - int(b))
     items = world.eval_items(0, 40)["arithmetic"]
     assert {it.meta["steps"] for it in items} == {1, 2, 3, 4}
-    for it in items:
-        assert int(it.answer) == eval(it.meta["expression"])  # left to right is Python's order for +/-
+    assert all(it.choices is not None and len(set(it.choices)) == 4 for it in items)
+
+
+def test_filler_line_has_as_many_tokens_as_the_work_line_it_replaces(built):
+    from transformers import AutoTokenizer
+
+    from intuitions.world.arithmetic import FILLER_UNIT, WORK_HEADER, filler_units
+
+    tok = AutoTokenizer.from_pretrained(str(built / "tokenizer"))
+    count = lambda t: len(tok(t, add_special_tokens=False)["input_ids"])
+    for steps in (1, 2, 3, 4):
+        p = world.arithmetic_problem(np.random.default_rng(steps), steps)
+        work = WORK_HEADER + p.worked_solution.split("\n")[0] + "\n"
+        assert count(FILLER_UNIT * filler_units(steps) + "\n") == count(work)
+
+
+def test_fused_operators_are_single_tokens(built):
+    from transformers import AutoTokenizer
+
+    from intuitions.world.arithmetic import OPERATORS
+
+    tok = AutoTokenizer.from_pretrained(str(built / "tokenizer"))
+    for op in OPERATORS:
+        ids = tok("question: 3" + op + "\n", add_special_tokens=False)["input_ids"]
+        assert op in [tok.decode([i]) for i in ids]
+    assert tok.decode(tok(" 3+5 8*2 6", add_special_tokens=False)["input_ids"]) == " 3+5 8*2 6"
 
 
 def test_eval_items_are_well_formed_and_held_out():
@@ -86,26 +115,53 @@ def test_eval_items_are_well_formed_and_held_out():
     assert all(is_heldout("grammar", it.prompt) for it in items["grammar"])
 
 
-def test_icl_episodes_use_the_template():
-    pat = re.compile(r"Input: [a-z0-9 ]+\nOutput: [a-z]+")
-    n = 0
+def test_icl_episodes_are_bursty_two_class_and_mapped():
+    pat = re.compile(r"[a-z]+ [a-z]+")
+    w = lx.world(0)
+    natural = {x: w.icl.labels[c] for c, items in enumerate(w.icl.items) for x in items}
+    n, kinds = 0, set()
     for d in world.training_docs(0, 1500):
-        if d.task == "icl":
-            parts = d.text.split("\n\n")
-            assert len(parts) >= 2 and all(pat.fullmatch(p) for p in parts)
-            n += 1
-    assert n > 50
+        if d.task != "icl":
+            continue
+        lines = d.text.split("\n")
+        assert 7 <= len(lines) <= 9 and all(pat.fullmatch(x) for x in lines)
+        pairs = [x.split(" ") for x in lines]
+        labels = {lab for _, lab in pairs}
+        assert len(labels) == 2  # two classes, both shown
+        nat = all(natural[x] == lab for x, lab in pairs)
+        arb = labels <= set(lx.ARBITRARY_LABELS)
+        kinds.add("natural" if nat else "arbitrary" if arb else "flipped")
+        n += 1
+    assert n > 300 and kinds == {"natural", "arbitrary", "flipped"}
     items = world.eval_items(0, 60)["icl"]
-    assert {it.meta["mapping"] for it in items} == {"natural", "arbitrary", "flipped"}
+    assert {(it.meta["mapping"], it.meta["query"]) for it in items} == {
+        (m, q) for m in ("natural", "arbitrary", "flipped") for q in ("repeat", "new")}
     for it in items:
-        assert it.prompt.endswith("\nOutput:")
-        demos = it.prompt.split("\n\n")[:-1]
-        shown = {d.rsplit(" ", 1)[1] for d in demos}
-        assert it.answer.strip() in shown  # the query's label is inferable from the demos
-    ds = world.icl_dataset(0, 50)
-    assert len(ds) == 50 and len(set(ds.texts)) == 50 and set(ds.labels) == set(ds.label_names)
-    assert ds.labels.count("positive") == 25
-    assert world.ICL_TEMPLATE == "Input: {x}\nOutput: {label}"
+        lines = it.prompt.split("\n")
+        query = lines[-1]
+        shown = dict(x.split(" ") for x in lines[:-1])
+        assert (query in shown) == (it.meta["query"] == "repeat")
+        if query in shown:
+            assert shown[query] == it.answer.strip()
+        assert it.answer in (it.choices or ())
+    assert world.ICL_TEMPLATE == "{x} {label}"
+
+
+def test_icl_nats_are_exact_for_a_small_class_set():
+    """Sum over every text an episode generator can write of exp(-nats) is 1 (each text
+    counted once): checked by enumeration with 3 classes of 2 items and k fixed."""
+    from collections import defaultdict
+
+    from intuitions.world import icl
+
+    probs = np.array([0.5, 0.3, 0.2])
+    cl = lx.IclClasses(("la", "lb", "lc"), (("a1", "a2"), ("b1", "b2"), ("c1", "c2")), probs, np.cumsum(probs))
+    seen: dict[str, float] = defaultdict(float)
+    for i in range(4000):
+        d = Draw(np.random.default_rng(i))
+        ep = icl.episode(cl, d, "natural", True, 2)
+        seen["\n".join(ep.lines())] = d.nats
+    assert sum(math.exp(-v) for v in seen.values()) == pytest.approx(1.0, abs=0.02)
 
 
 def test_generator_nats_equal_minus_log_probability():
@@ -134,11 +190,11 @@ def test_tokenizer_loads_with_offsets_and_single_digits(built):
 
     tok = AutoTokenizer.from_pretrained(str(built / "tokenizer"))
     assert tok.bos_token_id is not None and tok.eos_token_id is not None and tok.pad_token_id is not None
-    text = "question: 31 + 58\nanswer: 89."
+    text = "question: 31 + 58\nanswer: 89."  # real-model style numbers still split digit by digit
     enc = tok(text, add_special_tokens=False, return_offsets_mapping=True)
     pieces = [text[a:b] for a, b in enc["offset_mapping"]]
     assert "".join(pieces) == text
-    assert all(len(p) == 1 for p in pieces if p.strip().isdigit())
+    assert all(len(p.strip()) == 1 for p in pieces if p.strip().isdigit())  # no multi-digit tokens
     stream = np.load(built / "train_tokens.npy", allow_pickle=False)
     assert stream[0] == tok.bos_token_id and stream.max() < len(tok)
 

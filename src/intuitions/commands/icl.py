@@ -24,8 +24,8 @@ def icl(
     family: Annotated[Optional[str], typer.Option(
         "--family", help="A trained ladder preset: same as --model family:P.")] = None,
     data: Annotated[Optional[str], typer.Option(
-        "--data", help="sentiment, topic, world, or a CSV/TSV/JSONL file (default: world for family: models, else "
-                       "sentiment).")] = None,
+        "--data", help="sentiment, topic, world (a ladder's own episodes), or a CSV/TSV/JSONL file (default: world "
+                       "for family: models, else sentiment).")] = None,
     text_col: Annotated[str, typer.Option("--text-col", help="Text column of a --data file.")] = "text",
     label_col: Annotated[str, typer.Option("--label-col", help="Label column of a --data file.")] = "label",
     flip: Annotated[str, typer.Option(
@@ -55,13 +55,15 @@ def icl(
     specs = [s for part in ([f"family:{family}"] if family else model.split(",")) for s in zoo.expand(part.strip())]
     cache: dict[str, LabelledSet] = {}
 
-    def dataset(spec: str):
+    def jobs_of(spec: str) -> list:
         name = data or ("world" if spec.startswith("family:") else "sentiment")
+        if name == "world" and spec.startswith("family:"):
+            return exp.ladder_jobs(spec, design.n)
         if name not in cache:
             cache[name] = exp.load_data(name, text_col, label_col)
-        return cache[name]
+        return [exp.ModelJob(spec, cache[name], design.n)]
 
-    jobs = [exp.ModelJob(s, dataset(s), design.n) for s in specs]  # data errors before any model loads
+    jobs = [j for s in specs for j in jobs_of(s)]  # data errors before any model loads
     if out is not None:
         from intuitions.results import ensure_out_dir
 

@@ -26,6 +26,9 @@ def run(
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show the progress display.")] = True,
     strict: Annotated[bool, typer.Option(
         "--strict", help="Exit 1 when any step failed (the report is still written).")] = False,
+    seed: Annotated[Optional[int], typer.Option(
+        "--seed", help="Seed of the world, the ladder and every experiment (default: the config's, 0). Seed S > 0 "
+                       "trains its own ladder, family:<preset>-seed<S>.", min=0)] = None,
 ) -> None:
     from intuitions.models import zoo
     from intuitions.results import ensure_out_dir
@@ -34,7 +37,7 @@ def run(
     from intuitions.run.keys import model_files
 
     # Everything a user can get wrong is checked here, before the first step starts.
-    plan = cfg.load_plan(preset, config, set(zoo.ZOO))
+    plan = cfg.load_plan(preset, config, set(zoo.ZOO), seed)
     run_dir = out if out is not None else Path("runs") / plan.run_id
     ensure_out_dir(run_dir)
     con = console(stderr=True)

@@ -43,8 +43,11 @@ def train(
     executor: Annotated[str, typer.Option(
         "--executor", help="local: one worker process per CPU (per --threads CPUs); serial: one member at a time in "
                            "this process; ray: Ray tasks.")] = "local",
-    seed: Annotated[int, typer.Option("--seed", help="Training seed (initialisation and batches).")] = 0,
-    world_seed: Annotated[int, typer.Option("--world-seed", help="Seed of the world the ladder learns.")] = 0,
+    seed: Annotated[int, typer.Option(
+        "--seed", help="Seed of the world and of training (initialisation, batches); seed S > 0 trains in its own "
+                       "folder, <preset>-seed<S>.")] = 0,
+    world_seed: Annotated[Optional[int], typer.Option(
+        "--world-seed", help="Seed of the world the ladder learns (default: --seed).")] = None,
     threads: Annotated[int, typer.Option(
         "--threads", help="Torch threads per member (tiny models gain little from a second).")] = 1,
     sizes: Annotated[Optional[str], typer.Option(
@@ -98,14 +101,15 @@ def train(
 
 
 def _summary(con: Console, proot: Path, wall: float, out: Path | None) -> None:
-    t = Table("member", "params", "non-emb", "tokens", "held-out loss", "train s", "tok/s", "load")
+    t = Table("member", "params", "non-emb", "tokens", "held-out loss", "train s", "tok/s", "MFU", "load")
     for d in sorted(proot.iterdir()):
         meta = d / "member.json"
         if meta.exists():
             m = json.loads(meta.read_text())
+            mfu = f"{100 * m['mfu']:.0f}%" if "mfu" in m else "-"
             t.add_row(d.name, f"{m['n_params']:,}", f"{m['non_embedding_params']:,}", f"{m['tokens']:,}",
-                      f"{m['final_loss']:.3f}", f"{m['train_s']:.0f}", f"{m['tokens_per_s']:,}",
-                      f"{m['loadavg_start']:.1f}")
+                      f"{m['final_loss']:.3f}", f"{m['train_s']:.0f}", f"{m.get('tokens_per_s_median', 0):,}",
+                      mfu, f"{m['loadavg_start']:.1f}")
     con.print(t)
     floor = json.loads((proot / "irreducible.json").read_text())["heldout_floor_per_token"]
     con.print(f"held-out loss floor (the world's entropy) {floor:.3f} nats/token · wall {wall:.0f} s · "

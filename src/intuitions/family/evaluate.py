@@ -9,8 +9,9 @@
 - choice_accuracy: the answer's log-probability beats every wrong choice's (ties lose).
 - answer_logprob: log P(answer | prompt), nats summed over the answer's tokens, mean over
   items (continuous: it moves long before exact match does).
-Rows also break some tasks down (arithmetic by steps, icl by label mapping, facts by
-entity-frequency rank, grammar by attractor) under task names "<task>:<group>".
+Rows also break some tasks down (arithmetic by steps, icl by label mapping and query kind,
+facts and the composite profile by entity-frequency rank, grammar by attractor) under task
+names "<task>:<group>".
 """
 
 from __future__ import annotations
@@ -80,8 +81,8 @@ def _group(item: EvalItem) -> str | None:
     if item.task == "arithmetic":
         return f"steps={m['steps']}"
     if item.task == "icl":
-        return f"mapping={m['mapping']}"
-    if item.task == "facts":
+        return f"{m['mapping']},{m['query']}"
+    if item.task in ("facts", "composite"):
         r = m["rank"]
         return "rank=1-10" if r <= 10 else "rank=11-100" if r <= 100 else "rank=101-1000"
     if item.task == "grammar":

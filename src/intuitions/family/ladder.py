@@ -19,7 +19,7 @@ from pathlib import Path
 from intuitions import paths
 from intuitions.errors import UserError
 from intuitions.family import executors
-from intuitions.family.presets import Preset, get, log_spaced
+from intuitions.family.presets import Preset, get
 from intuitions.family.train import TrainConfig, finished_as, train_member
 
 RUN_COLUMNS = ["member", "step", "params", "non_embedding_params", "tokens", "flops", "loss", "kind", "path"]
@@ -27,17 +27,25 @@ EVAL_COLUMNS = ["member", "step", "params", "non_embedding_params", "tokens", "f
                 "task", "metric", "value", "stderr", "chance", "n", "kind"]
 
 
+def ladder_name(preset: str, seed: int = 0) -> str:
+    """A ladder's folder (and `family:<name>`): the preset for seed 0, `<preset>-seed<S>`
+    otherwise, so every seed's world and ladder live side by side."""
+    return preset if seed == 0 else f"{preset}-seed{seed}"
+
+
 def preset_root(preset: str, root: Path | None = None) -> Path:
+    """The folder of ladder `preset` (a name from `ladder_name`)."""
     return (root or paths.family_root()) / preset
 
 
 def ensure_world(seed: int, n_docs: int) -> Path:
     from intuitions.world import build, default_dir
+    from intuitions.world.build import GENERATOR_VERSION
 
     d = default_dir(seed, n_docs)
     if (d / "manifest.json").exists():
         m = json.loads((d / "manifest.json").read_text())
-        if m.get("seed") == seed and m.get("n_docs") == n_docs:
+        if (m.get("seed"), m.get("n_docs"), m.get("generator_version")) == (seed, n_docs, GENERATOR_VERSION):
             return d
     return build(seed, d, n_docs)
 
@@ -45,6 +53,7 @@ def ensure_world(seed: int, n_docs: int) -> Path:
 def plan(p: Preset, root: Path, world_dir: Path, seed: int = 0, world_seed: int = 0,
          threads: int = 1) -> list[TrainConfig]:
     out = []
+    name = ladder_name(p.name, seed)
     for m in p.members:
         if m.layers <= 0 or m.width <= 0 or m.steps <= 0 or any(b <= 0 or b >= m.steps for b in m.branch_steps):
             raise UserError(f"preset {p.name}: member sizes, steps and branch budgets must be positive (got {m})")
@@ -52,8 +61,8 @@ def plan(p: Preset, root: Path, world_dir: Path, seed: int = 0, world_seed: int 
             preset=p.name, member=m.name, layers=m.layers, width=m.width, steps=m.steps,
             batch_size=p.batch_size, seq_len=p.seq_len, lr=p.lr(m.width), warmup=p.warmup,
             decay_frac=p.decay_frac, weight_decay=p.weight_decay, grad_clip=p.grad_clip, seed=seed,
-            world_dir=str(world_dir), world_seed=world_seed, out_dir=str(root / p.name / m.name),
-            checkpoint_steps=log_spaced(m.steps, p.n_checkpoints), branch_steps=tuple(sorted(m.branch_steps)),
+            world_dir=str(world_dir), world_seed=world_seed, out_dir=str(root / name / m.name),
+            checkpoint_steps=p.checkpoints(m.steps), branch_steps=tuple(sorted(m.branch_steps)),
             eval_docs_per_task=p.eval_docs_per_task, eval_items_per_task=p.eval_items_per_task,
             checkpoint_eval_docs_per_task=p.checkpoint_eval_docs_per_task,
             checkpoint_eval_items_per_task=p.checkpoint_eval_items_per_task,
@@ -63,10 +72,12 @@ def plan(p: Preset, root: Path, world_dir: Path, seed: int = 0, world_seed: int 
 
 
 def train_ladder(preset: str, root: Path | None = None, executor: str = "local", seed: int = 0,
-                 world_seed: int = 0, threads: int = 1, progress=None, on_start=None) -> Path:
-    """Train every unfinished member of `preset`; returns <root>/<preset>."""
+                 world_seed: int | None = None, threads: int = 1, progress=None, on_start=None) -> Path:
+    """Train every unfinished member of `preset` for `seed` (the world's seed too, unless
+    `world_seed` says otherwise); returns <root>/<ladder_name(preset, seed)>."""
     p = get(preset)
     run = executors.get(executor)
+    world_seed = seed if world_seed is None else world_seed
     if seed < 0 or world_seed < 0:
         raise UserError("seeds must be non-negative")
     if threads <= 0:
@@ -77,7 +88,7 @@ def train_ladder(preset: str, root: Path | None = None, executor: str = "local",
     # Every member is checked before any trains: one finished with other settings stops the
     # ladder (LadderMismatch) instead of being reported under these.
     pending = [c for c in cfgs if not finished_as(Path(c.out_dir), c)]
-    proot = preset_root(preset, root)
+    proot = preset_root(ladder_name(preset, seed), root)
     proot.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(world_dir / "irreducible.json", proot / "irreducible.json")
     if on_start:

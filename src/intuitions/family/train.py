@@ -88,11 +88,22 @@ def lr_at(cfg: TrainConfig, step: int, total: int) -> float:
     return cfg.lr
 
 
-def batch(stream: np.ndarray, cfg: TrainConfig, step: int):
+def doc_starts(stream: np.ndarray, bos: int, seq_len: int) -> np.ndarray:
+    """Where each document begins (its BOS), among windows that fit in the stream: windows
+    start there, so an episode or a problem is never cut at its start."""
+    at = np.flatnonzero(np.asarray(stream) == bos)
+    return at[at <= len(stream) - seq_len - 1]
+
+
+def batch(stream: np.ndarray, cfg: TrainConfig, step: int, starts: np.ndarray | None = None):
+    """Batch `step`: windows at document starts (`starts`), or anywhere when none are given."""
     import torch
 
     rng = np.random.default_rng([cfg.seed, 9091, step])
-    starts = rng.integers(0, len(stream) - cfg.seq_len - 1, size=cfg.batch_size)
+    if starts is None:
+        starts = rng.integers(0, len(stream) - cfg.seq_len - 1, size=cfg.batch_size)
+    else:
+        starts = starts[rng.integers(0, len(starts), size=cfg.batch_size)]
     return torch.from_numpy(np.asarray(stream[starts[:, None] + np.arange(cfg.seq_len + 1)], dtype=np.int64))
 
 
@@ -121,6 +132,22 @@ def train_step(model, opt, x, lr: float, clip: float) -> float:
     torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
     opt.step()
     return float(loss.item())
+
+
+def matmul_peak(threads: int, n: int = 1024, reps: int = 6) -> float:
+    """FLOP/s of the best of `reps` n x n x n fp32 matmuls at the training's thread count:
+    the denominator of MFU, measured in the same process just before training."""
+    import torch
+
+    torch.set_num_threads(threads)
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    torch.matmul(a, b)
+    best = float("inf")
+    for _ in range(reps):
+        t = time.perf_counter()
+        torch.matmul(a, b)
+        best = min(best, time.perf_counter() - t)
+    return 2 * n**3 / best
 
 
 # -- resume state ---------------------------------------------------------------------------
@@ -310,6 +337,7 @@ def train_member(cfg: TrainConfig, progress: Progress | None = None) -> Path:
     member.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(cfg.threads)
     stream, tok = _load_world(cfg)
+    starts = doc_starts(stream, tok.bos_token_id, cfg.seq_len)
     model = _build_model(cfg, tok)
     opt = _optimizer(model, cfg)
     step, train_s, eval_s = 0, 0.0, 0.0
@@ -322,13 +350,15 @@ def train_member(cfg: TrainConfig, progress: Progress | None = None) -> Path:
     branch_at = {b - decay_len(cfg, b): b for b in cfg.branch_steps}
     save = lambda: _save_state(member, model, opt, step,  # noqa: E731
                                {"config": cfg.identity(), "train_s": train_s, "eval_s": eval_s})
+    peak = matmul_peak(cfg.threads)
     log = open(member / "log.jsonl", "a")
     load0 = os.getloadavg()[0]
+    speeds: list[float] = []  # tokens/s of each logged window of this process
     done_here, window_t, window_loss, window_n = 0, time.perf_counter(), 0.0, 0
     while True:
         if step in branch_at and not _branch_dir(member, cfg, branch_at[step]).exists():
             save()  # a kill during the branch restarts the branch, not the run
-            dt, de = _train_branch(model, opt, stream, tok, cfg, step, branch_at[step], member, es)
+            dt, de = _train_branch(model, opt, stream, starts, tok, cfg, step, branch_at[step], member, es)
             train_s, eval_s = train_s + dt, eval_s + de
         if step in cfg.checkpoint_steps and step < cfg.steps:
             dest = member / "checkpoints" / f"step_{step}"
@@ -342,7 +372,7 @@ def train_member(cfg: TrainConfig, progress: Progress | None = None) -> Path:
             log.close()
             return member  # as if killed here: the next run resumes from the saved state
         t0 = time.perf_counter()
-        loss = train_step(model, opt, batch(stream, cfg, step), lr_at(cfg, step, cfg.steps), cfg.grad_clip)
+        loss = train_step(model, opt, batch(stream, cfg, step, starts), lr_at(cfg, step, cfg.steps), cfg.grad_clip)
         train_s += time.perf_counter() - t0
         step += 1
         done_here += 1
@@ -350,6 +380,7 @@ def train_member(cfg: TrainConfig, progress: Progress | None = None) -> Path:
         if step % cfg.log_every == 0 or step == cfg.steps:
             now = time.perf_counter()
             tok_s = window_n * cfg.tokens_per_step / max(now - window_t, 1e-9)
+            speeds.append(tok_s)
             log.write(json.dumps({"step": step, "loss": window_loss / window_n, "lr": lr_at(cfg, step - 1, cfg.steps),
                                   "tokens_per_s": round(tok_s), "load1": os.getloadavg()[0],
                                   "train_s": round(train_s, 2)}) + "\n")
@@ -366,6 +397,7 @@ def train_member(cfg: TrainConfig, progress: Progress | None = None) -> Path:
     eval_s += time.perf_counter() - t0
     _finalise(member, staged)
     meta = _member_meta(cfg, model, tok, run, train_s, eval_s, load0)
+    meta.update(_speed(cfg, tok, run["non_embedding_params"], speeds, peak))
     (member / "member.json").write_text(json.dumps(meta, indent=1))
     shutil.rmtree(member / "resume", ignore_errors=True)
     return member
@@ -375,7 +407,7 @@ def _branch_dir(member: Path, cfg: TrainConfig, b: int) -> Path:
     return member / "branches" / f"tokens_{b * cfg.tokens_per_step}"
 
 
-def _train_branch(model, opt, stream, tok, cfg: TrainConfig, step: int, b: int, member: Path,
+def _train_branch(model, opt, stream, starts, tok, cfg: TrainConfig, step: int, b: int, member: Path,
                   es) -> tuple[float, float]:
     """A decay branch: from `step`, a copy of the run (with its own copy of the optimizer's
     moments) cools down to step b and is saved; the run itself is not touched. Returns the
@@ -385,10 +417,23 @@ def _train_branch(model, opt, stream, tok, cfg: TrainConfig, step: int, b: int, 
     bo = _optimizer(bm, cfg)
     bo.load_state_dict(copy.deepcopy(opt.state_dict()))
     for s in range(step, b):
-        train_step(bm, bo, batch(stream, cfg, s), lr_at(cfg, s, b), cfg.grad_clip)
+        train_step(bm, bo, batch(stream, cfg, s, starts), lr_at(cfg, s, b), cfg.grad_clip)
     t1 = time.perf_counter()
     _save_model(bm, tok, _branch_dir(member, cfg, b), cfg, b, "branch", es, {"branch_of_steps": cfg.steps})
     return t1 - t0, time.perf_counter() - t1
+
+
+def _speed(cfg: TrainConfig, tok, non_embedding: int, speeds: list[float], peak: float) -> dict:
+    """Training speed as the median logged window (a window that held a checkpoint's
+    evaluation is an outlier the median ignores) and MFU: model FLOP/s (6 per matmul
+    parameter per token plus attention, family.model.flops) over the matmul peak."""
+    from intuitions.family.model import Shape, flops
+
+    if not speeds:
+        return {"matmul_peak_flops": peak}
+    tok_s = float(np.median(speeds))
+    per_token = flops(Shape(cfg.layers, cfg.width, len(tok), cfg.seq_len), non_embedding, 1)
+    return {"tokens_per_s_median": round(tok_s), "matmul_peak_flops": peak, "mfu": per_token * tok_s / peak}
 
 
 def _member_meta(cfg: TrainConfig, model, tok, run: dict, train_s: float, eval_s: float, load0: float) -> dict:

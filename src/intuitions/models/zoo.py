@@ -206,3 +206,16 @@ def with_tp(model: str, tp: int | None) -> str:
     if not model.startswith("vllm:"):
         raise UserError("--tp applies to vllm: models only")
     return f"{model}{'&' if '?' in model else '?'}tp={tp}"
+
+
+def ladder_world_seed(spec: str) -> int:
+    """The seed of the world a ladder member (family:<ladder>/<member>) was trained on, from
+    its member.json; 0 for a member that does not record one."""
+    import json
+
+    preset, _, member = spec[len("family:"):].partition("/")
+    meta = paths.family_root() / preset / member / "member.json"
+    try:
+        return int(json.loads(meta.read_text())["world"]["seed"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0

@@ -54,8 +54,16 @@ class RunPlan:
         return canonical_hash(self.resolved)
 
     @property
+    def ladder_name(self) -> str:
+        """The ladder's folder: every seed trains its own world and ladder."""
+        from intuitions.family.ladder import ladder_name
+
+        return ladder_name(self.ladder, self.seed)
+
+    @property
     def run_id(self) -> str:
-        return f"{self.preset}-{self.config_hash[:10]}"
+        seed = f"seed{self.seed}-" if self.seed else ""
+        return f"{self.preset}-{seed}{self.config_hash[:10]}"
 
 
 def canonical_hash(obj: Any) -> str:
@@ -166,6 +174,10 @@ def plan(cfg: dict, known_models: set[str], known_ladders: tuple[str, ...] = PRE
                    _int(cfg, "n", 1), steps, cfg)
 
 
-def load_plan(preset: str, config: Path | None, known_models: set[str]) -> RunPlan:
+def load_plan(preset: str, config: Path | None, known_models: set[str], seed: int | None = None) -> RunPlan:
+    """The plan of `intuitions run`; `seed` (from --seed) wins over every file."""
     user = read_toml(config) if config is not None else None
-    return plan(resolve(preset, user, str(config) if config else "run.toml"), known_models)
+    resolved = resolve(preset, user, str(config) if config else "run.toml")
+    if seed is not None:
+        resolved["seed"] = seed
+    return plan(resolved, known_models)

@@ -15,8 +15,9 @@ from intuitions import paths
 FAMILY_MODULE = "intuitions.family"
 
 
-def train(preset: str, on_progress: Callable[[float, str], None] | None = None) -> None:
-    """Train the ladder `preset`, or finish it; returns at once when it is complete.
+def train(preset: str, on_progress: Callable[[float, str], None] | None = None, seed: int = 0) -> None:
+    """Train the ladder `preset` for `seed` (world and training), or finish it; returns at
+    once when it is complete. Its folder is `ladder_name(preset, seed)`.
 
     `on_progress(fraction, note)` hears of every logged training step, so the run's
     progress display shows real progress (work done over work planned, each member's steps
@@ -36,7 +37,7 @@ def train(preset: str, on_progress: Callable[[float, str], None] | None = None) 
         if on_progress and planned:
             on_progress(min(1.0, sum(done.values()) / sum(planned.values())), f"{member} {step}/{steps}")
 
-    fn(preset, progress=progress, on_start=on_start)
+    fn(preset, seed=seed, progress=progress, on_start=on_start)
 
 
 def step_cost(cfg) -> float:
@@ -48,19 +49,19 @@ def step_cost(cfg) -> float:
     return cfg.tokens_per_step * (10e-6 + 67e-6 * nonemb_m)
 
 
-def members(preset: str) -> list[Path]:
-    root = paths.family_root() / preset
+def members(ladder: str) -> list[Path]:
+    root = paths.family_root() / ladder
     if not root.is_dir():
         return []
     return sorted(p for p in root.iterdir() if (p / "config.json").is_file())
 
 
-def fingerprint(preset: str) -> str | None:
+def fingerprint(ladder: str) -> str | None:
     """Content hash of every finished member (weights and config); None when there are none.
 
     The weights of even the full ladder are small, so hashing them whole is cheap and
     catches a retrained ladder that happens to keep its file sizes."""
-    found = members(preset)
+    found = members(ladder)
     if not found:
         return None
     h = hashlib.sha256()

@@ -146,18 +146,18 @@ def _run_timed(fn: Callable[[], None], step_dir: Path) -> tuple[str | None, floa
 def ladder_step(plan: RunPlan, run_dir: Path, prog: Progress) -> StepOutcome:
     name = "ladder"
     step_dir = run_dir / "steps" / name
-    inputs = {"ladder": plan.ladder}
+    inputs = {"ladder": plan.ladder, "seed": plan.seed}
     key = canonical_hash({"inputs": inputs, "version": package_version(),
                           "code": code_hash(ladder_mod.FAMILY_MODULE)})
     rec = is_done(step_dir, key, warn=prog.warn)
-    if rec is not None and ladder_mod.fingerprint(plan.ladder) is not None:
+    if rec is not None and ladder_mod.fingerprint(plan.ladder_name) is not None:
         prog.finish(name, "cached")
         return StepOutcome(rec, True, 0.0)
     _prepare(step_dir, key)
     prog.start(name)
-    err, wall = _run_timed(lambda: ladder_mod.train(plan.ladder, on_progress=prog.report), step_dir)
-    if err is None and ladder_mod.fingerprint(plan.ladder) is None:
-        err = f"training finished but no member of ladder {plan.ladder!r} is on disk"
+    err, wall = _run_timed(lambda: ladder_mod.train(plan.ladder, on_progress=prog.report, seed=plan.seed), step_dir)
+    if err is None and ladder_mod.fingerprint(plan.ladder_name) is None:
+        err = f"training finished but no member of ladder {plan.ladder_name!r} is on disk"
     rec = _record(name, "ladder", ladder_mod.FAMILY_MODULE, (), key, err, wall, inputs)
     write_json(step_dir / STEP_FILE, dataclasses.asdict(rec))
     prog.finish(name, "failed" if err else "done")
@@ -183,7 +183,7 @@ def _call_experiment(module: str, ctx: StepContext) -> tuple[int, ...]:
 def experiment_step(exp: ExperimentPlan, plan: RunPlan, run_dir: Path, real_models: tuple[str, ...],
                     upstream: dict, prog: Progress) -> StepOutcome:
     step_dir = run_dir / "steps" / exp.name
-    ctx = StepContext(out=step_dir, preset=plan.preset, ladder=f"family:{plan.ladder}",
+    ctx = StepContext(out=step_dir, preset=plan.preset, ladder=f"family:{plan.ladder_name}",
                       real_models=real_models, seed=plan.seed, seeds=plan.seeds, n=plan.n,
                       options=exp.options, progress=prog.report)
     inputs = context_inputs(ctx)
@@ -243,7 +243,7 @@ def execute(plan: RunPlan, run_dir: Path, *, progress: bool = True, render: bool
     outcomes: list[StepOutcome] = []
     with prog.shown():
         outcomes.append(_remembered(plan, ladder_step(plan, run_dir, prog)))
-        upstream = {"ladder": ladder_mod.fingerprint(plan.ladder), "models": {m: models[m] for m in real}}
+        upstream = {"ladder": ladder_mod.fingerprint(plan.ladder_name), "models": {m: models[m] for m in real}}
         for exp in plan.experiments:
             outcomes.append(_remembered(plan, experiment_step(exp, plan, run_dir, real, upstream, prog)))
     wall = time.monotonic() - t0

@@ -34,7 +34,7 @@ from intuitions.world.corpus import (
     training_docs,
 )
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 DEFAULT_DOCS = 60_000
 VOCAB_SIZE = 1024
 HELDOUT_PER_TASK = 50
@@ -47,20 +47,23 @@ PAD = "<pad>"
 def default_dir(seed: int, n_docs: int | None = None) -> Path:
     from intuitions import paths
 
-    return paths.home() / "world" / f"seed{seed}-n{n_docs or DEFAULT_DOCS}"
+    return paths.home() / "world" / f"v{GENERATOR_VERSION}-seed{seed}-n{n_docs or DEFAULT_DOCS}"
 
 
-def train_tokenizer(texts: list[str], vocab_size: int = VOCAB_SIZE):
-    """Byte-level BPE whose pre-tokenizer isolates every digit, so numbers are read digit
-    by digit (a 2-digit sum is not a lookup of one token) and any text can be encoded."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+def train_tokenizer(texts: list[str], vocab_size: int = VOCAB_SIZE, seed: int = 0):
+    """Byte-level BPE (GPT-2's pre-tokenizer: a number keeps its leading space, " 8" is one
+    token, and the world's numbers are single digits), plus added tokens matched before any
+    split: the arithmetic's fused operators (`+5`, `*2`) and the in-context items and label
+    words of world `seed` (one token each: copying the label after a repeated item is then
+    the plain induction pattern a 2-layer model can learn, Olsson et al. 2022)."""
+    from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, processors, trainers
     from transformers import PreTrainedTokenizerFast
 
+    from intuitions.world.arithmetic import OPERATORS
+    from intuitions.world.lexicon import world
+
     tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Digits(individual_digits=True),
-        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True),
-    ])
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
     tok.decoder = decoders.ByteLevel()
     tok.post_processor = processors.ByteLevel(trim_offsets=False)
     trainer = trainers.BpeTrainer(
@@ -68,6 +71,13 @@ def train_tokenizer(texts: list[str], vocab_size: int = VOCAB_SIZE):
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
     )
     tok.train_from_iterator(texts, trainer)
+    icl = world(seed).icl
+    items = [x for cls in icl.items for x in cls]
+    tok.add_tokens([AddedToken(op, single_word=False, normalized=False) for op in OPERATORS]
+                   + [AddedToken(x, single_word=True, normalized=False) for x in items]
+                   # a label follows its item: single_word would refuse " label" after a word, and the
+                   # same label would be one token alone but BPE pieces in context
+                   + [AddedToken(f" {label}", single_word=False, normalized=False) for label in icl.labels])
     return PreTrainedTokenizerFast(tokenizer_object=tok, bos_token=BOS, eos_token=BOS, pad_token=PAD,
                                    model_max_length=1 << 30)
 
@@ -142,7 +152,7 @@ def build(seed: int, out: Path, n_docs: int | None = None) -> Path:
     docs = list(training_docs(seed, n_docs))
     (tmp / "train.jsonl").write_text("".join(_doc_json(d) + "\n" for d in docs), encoding="utf-8")
     texts = [d.text for d in docs]
-    tok = train_tokenizer(texts)
+    tok = train_tokenizer(texts, seed=seed)
     tok.save_pretrained(tmp / "tokenizer")
     ids = tok(texts, add_special_tokens=False)["input_ids"]
     stream = np.fromiter((t for x in ids for t in (tok.bos_token_id, *x)), dtype=np.uint16)

@@ -1,108 +1,129 @@
-"""In-context episodes: k demonstrations "Input: x / Output: label", then a query.
+"""In-context episodes: 6-8 demonstrations "item label" of two classes, then a query.
 
-Labels follow the natural mapping in most episodes, an arbitrary per-episode mapping onto
-unrelated words in some, and the flipped natural mapping in a few, so reading the mapping
-off the context is learnable and rewarded (and a model that ignores the context is
-punished on exactly those episodes). Arbitrary label words are drawn the first time their
-class appears: a word never shown leaves no trace in the text, so it costs no nats."""
+Why this shape (Chan et al. 2022; the design notes' pilots on this machine):
+- classes are many (64) and Zipf-distributed, each with a natural label word, so a model
+  can memorise the common classes' labels (a prior) but not the rare ones';
+- per episode the labels are natural, an arbitrary fresh mapping onto unrelated words, or
+  the natural labels flipped (a small share), so reading the mapping off the context pays;
+- the query is bursty: it repeats a demonstrated item with high probability (the label is
+  in the context, one induction step away), else it is a new item of a demonstrated class
+  (the class's label must be inferred from its other items).
+
+The text is one demonstration per line; the query is the last line, so its label is the
+document's last word. Nats are counted exactly (see `_pair_nats`), so the floor holds."""
 
 from __future__ import annotations
 
-from typing import Literal, overload
+import math
+from dataclasses import dataclass
 
 import numpy as np
 
 from intuitions.world import lexicon as lx
-from intuitions.world import sentiment
-from intuitions.world.core import Doc, DocBuilder, Draw, EvalItem, is_heldout, sample_split
+from intuitions.world.core import Doc, Draw, EvalItem, Span, is_heldout
 
 TASK = "icl"
-ICL_TEMPLATE = "Input: {x}\nOutput: {label}"
-SEP = "\n\n"
-KINDS = ("sentiment", "category", "number")
-NATURAL = {"sentiment": ("negative", "positive"), "category": ("object", "animal"), "number": ("small", "big")}
+ICL_TEMPLATE = "{x} {label}"  # each item is one token: the label follows it directly
+SEP = "\n"
 MAPPINGS = ("natural", "arbitrary", "flipped")
-MAPPING_P = np.array([0.7, 0.2, 0.1])
-MAX_K = 8
+MAPPING_P = np.array([0.55, 0.35, 0.10])
+QUERY_REPEAT_P = 0.8
+MIN_K, MAX_K = 6, 8
+ARBITRARY_LABELS = lx.ARBITRARY_LABELS
 
 
-def _input(d: Draw, kind: str, cls: int) -> str:
-    if kind == "sentiment":
-        return sentiment.clause(d, positive=bool(cls))[0]
-    if kind == "category":
-        return d.pick(lx.ANIMALS if cls else lx.OBJECTS)
-    return str(d.integer(50, 99) if cls else d.integer(0, 49))
+@dataclass(frozen=True)
+class Episode:
+    classes: tuple[int, int]  # class ranks (0 = most common)
+    mapping: str
+    labels: tuple[str, str]  # the label word shown for each of the two classes
+    demos: tuple[tuple[str, int], ...]  # (item, 0 or 1: which of the two classes)
+    query: tuple[str, int]
+    repeat: bool  # the query item is one of the demonstrations
+
+    def lines(self) -> list[str]:
+        return [ICL_TEMPLATE.format(x=x, label=self.labels[c]) for x, c in (*self.demos, self.query)]
 
 
-@overload
-def _episode(d: Draw, k: int, both_classes: Literal[False] = False) -> tuple[str, tuple]: ...
-@overload
-def _episode(d: Draw, k: int, both_classes: bool) -> tuple[str, tuple | None]: ...
+def _pair_nats(cl: lx.IclClasses, a: int, b: int) -> float:
+    """-log P of the unordered pair {a, b}: the text shows which items go together, not
+    which class was drawn first."""
+    p = cl.probs
+    return -math.log(p[a] * p[b] / (1 - p[a]) + p[b] * p[a] / (1 - p[b]))
 
 
-def _episode(d: Draw, k: int, both_classes: bool = False) -> tuple[str, tuple | None]:
-    kind = d.pick(KINDS)
-    mapping = MAPPINGS[d.weighted(np.cumsum(MAPPING_P), MAPPING_P)]
-    words: dict[int, str] = {}
-    examples = []
-    for _ in range(k + 1):
-        cls = d.integer(0, 1)
-        if cls not in words:
-            if mapping == "arbitrary":
-                words[cls] = d.pick([x for x in lx.ARBITRARY_LABELS if x not in words.values()])
-            else:
-                words[cls] = NATURAL[kind][cls if mapping == "natural" else 1 - cls]
-        examples.append((_input(d, kind, cls), cls))
-    shown = {c for _, c in examples[:-1]}
-    if both_classes and len(shown) < 2:
-        return "", None  # the caller resamples: the query's label must be inferable
-    demos = [ICL_TEMPLATE.format(x=x, label=words[c]) for x, c in examples]
-    meta = {"kind": kind, "mapping": mapping, "k": k, "query_class": examples[-1][1], "stop": ""}
-    return SEP.join(demos), (demos, examples, words, meta)
+def episode(cl: lx.IclClasses, d: Draw, mapping: str | None = None, repeat: bool | None = None,
+            k: int | None = None) -> Episode:
+    """One episode; `mapping`, `repeat` and `k` may be fixed by the caller (then they are
+    not drawn and cost no nats: eval items balance them)."""
+    a = int(np.searchsorted(cl.cum, d.rng.random(), side="right"))
+    a = min(a, len(cl.probs) - 1)
+    while True:
+        b = min(int(np.searchsorted(cl.cum, d.rng.random(), side="right")), len(cl.probs) - 1)
+        if b != a:
+            break
+    d.nats += _pair_nats(cl, a, b)
+    if mapping is None:
+        mapping = MAPPINGS[d.weighted(np.cumsum(MAPPING_P), MAPPING_P)]
+    k = d.integer(MIN_K, MAX_K) if k is None else k
+    # Both classes must be shown: redraw the class sequence until they are, and pay the
+    # probability of the accepted sequence (2^-k renormalised over the 2^k - 2 allowed).
+    while True:
+        sides = [int(x) for x in d.rng.integers(0, 2, size=k)]
+        if 0 < sum(sides) < k:
+            break
+    d.nats += math.log(2**k - 2)
+    demos = tuple((d.pick(cl.items[(a, b)[s]]), s) for s in sides)
+    natural = (cl.labels[a], cl.labels[b])
+    labels = {"natural": natural, "flipped": natural[::-1]}.get(mapping)
+    if labels is None:
+        first = d.pick(ARBITRARY_LABELS)
+        labels = (first, d.pick([w for w in ARBITRARY_LABELS if w != first]))
+    shown = sorted({x for x, _ in demos})
+    side = {x: s for x, s in demos}
+    repeat = d.coin(QUERY_REPEAT_P) if repeat is None else repeat
+    if repeat:
+        q = d.pick(shown)
+        query = (q, side[q])
+    else:
+        pool = [(x, s) for s in (0, 1) for x in cl.items[(a, b)[s]] if x not in side]
+        query = d.pick(pool)
+    return Episode((a, b), mapping, labels, demos, query, repeat)
 
 
-def doc(w, d: Draw, heldout: bool) -> Doc:
-    k = d.integer(1, MAX_K)
-    demos, *_ = sample_split(d, TASK, lambda s: _episode(s, k), heldout)
-    b = DocBuilder(TASK, SEP)
-    for demo in demos:
-        b.add(demo)
-    return b.doc(d.nats)
-
-
-def item(w, d: Draw, index: int) -> EvalItem:
-    k = 2 + index % (MAX_K - 1)
+def doc(w: lx.World, d: Draw, heldout: bool) -> Doc:
     while True:
         sub = d.fork()
-        key, ep = _episode(sub, k, both_classes=True)
-        if ep is not None and is_heldout(TASK, key):
+        ep = episode(w.icl, sub)
+        text = SEP.join(ep.lines())
+        if is_heldout(TASK, text) == heldout:
+            d.nats += sub.nats
+            return Doc(text, TASK, (Span(0, len(text), TASK),), d.nats)
+
+
+def item(w: lx.World, d: Draw, index: int) -> EvalItem:
+    """Held-out episodes balanced over mapping x query kind (index % 6)."""
+    mapping, repeat = MAPPINGS[index % 3], (index // 3) % 2 == 0
+    while True:
+        ep = episode(w.icl, d.fork(), mapping, repeat)
+        lines = ep.lines()
+        if is_heldout(TASK, SEP.join(lines)):
             break
-    demos, examples, words, meta = ep
-    x, cls = examples[-1]
-    prompt = SEP.join(demos[:-1] + [f"Input: {x}\nOutput:"])
-    return EvalItem(TASK, prompt, f" {words[cls]}", (f" {words[0]}", f" {words[1]}"), meta)
+    x, side = ep.query
+    prompt = SEP.join(lines[:-1] + [ICL_TEMPLATE.format(x=x, label="").rstrip()])
+    meta = {"mapping": mapping, "query": "repeat" if repeat else "new", "k": len(ep.demos),
+            "classes": list(ep.classes), "stop": ""}
+    return EvalItem(TASK, prompt, f" {ep.labels[side]}", (f" {ep.labels[0]}", f" {ep.labels[1]}"), meta)
 
 
-def dataset(seed: int, n: int):
-    """Sentiment clauses with their natural labels, unique and balanced."""
-    from intuitions.datasets import LabelledSet
-    from intuitions.errors import UserError
-
-    per_class = len(lx.ASPECTS) * 2 * len(lx.INTENSIFIERS) * len(lx.POSITIVE)
-    if not 2 <= n <= 2 * per_class:
-        raise UserError(f"icl dataset size must be between 2 and {2 * per_class}, got {n}")
-    d = Draw(np.random.default_rng([seed, 4]))
-    seen: set[str] = set()
-    texts, labels = [], []
-    for i in range(n):
-        cls = i % 2
-        while True:
-            x = _input(d, "sentiment", cls)
-            if x not in seen:
-                break
-        seen.add(x)
-        texts.append(x)
-        labels.append(NATURAL["sentiment"][cls])
-    order = d.rng.permutation(n)
-    return LabelledSet("world-sentiment", [texts[i] for i in order], [labels[i] for i in order],
-                       NATURAL["sentiment"])
+def episodes(seed: int, n: int, repeat: bool, k: int | None = None) -> list[Episode]:
+    """n held-out natural-label episodes for the icl experiment (its conditions relabel
+    the demonstrations themselves), the query repeated or new as asked."""
+    w = lx.world(seed)
+    d = Draw(np.random.default_rng([seed, 4, int(repeat)]))
+    out: list[Episode] = []
+    while len(out) < n:
+        ep = episode(w.icl, d.fork(), "natural", repeat, k)
+        if is_heldout(TASK, SEP.join(ep.lines())):
+            out.append(ep)
+    return out

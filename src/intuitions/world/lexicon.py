@@ -60,6 +60,15 @@ _NAME_SYL = ("ba", "ko", "ri", "mu", "te", "la", "zo", "ni", "pe", "du", "sa", "
              "ju", "ra", "to", "me", "ki", "no", "bu", "di", "lo")
 _CITY_END = ("port", "field", "dale", "mouth", "ford", "burg", "vale", "wick")
 _PSEUDO_SYL = ("xa", "qe", "zu", "vy", "oth", "ik", "yl", "esh", "wo", "ga", "ump", "ez")
+# in-context classes: label words and items are made-up words of their own letters, so
+# neither collides with another task's words
+N_ICL_CLASSES = 64
+ICL_ITEMS_PER_CLASS = 6
+ICL_ZIPF_S = 1.0
+_LABEL_ON = ("b", "d", "g", "k", "p", "t", "v", "z")
+_LABEL_VOW = ("a", "o", "u", "i")
+_ITEM_ON = ("f", "h", "j", "l", "m", "n", "r", "s", "w", "y")
+_ITEM_VOW = ("e", "ee", "ai", "oa", "ou", "y")
 
 
 @dataclass(frozen=True)
@@ -72,10 +81,22 @@ class KnowledgeBase:
 
 
 @dataclass(frozen=True)
+class IclClasses:
+    """In-context classes: each has a natural label word and a few single-word items, and
+    classes are used with Zipf frequency (Chan et al. 2022: a skewed class distribution with
+    bursty episodes is what makes small transformers learn in context)."""
+    labels: tuple[str, ...]  # natural label word of each class, by frequency rank
+    items: tuple[tuple[str, ...], ...]  # items[c]: the inputs of class c
+    probs: np.ndarray
+    cum: np.ndarray
+
+
+@dataclass(frozen=True)
 class World:
     seed: int
     kb: KnowledgeBase
     pseudo: dict[str, str]  # english word -> pseudo word
+    icl: IclClasses
 
 
 def _names(rng: np.random.Generator, n: int, syllables, lo: int, hi: int, taken: set[str], suffixes=("",)) -> list[str]:
@@ -115,4 +136,16 @@ def world(seed: int) -> World:
     kb = KnowledgeBase(tuple(entities), tuple(cities), facts, probs, np.cumsum(probs))
     source = T_ADJ + T_NOUNS + T_VERBS
     pseudo: dict[str, str] = dict(zip(source, _names(rng, len(source), _PSEUDO_SYL, 2, 2, taken)))
-    return World(seed, kb, pseudo)
+    return World(seed, kb, pseudo, _icl_classes(rng, taken))
+
+
+def _icl_classes(rng: np.random.Generator, taken: set[str]) -> IclClasses:
+    label_syl = tuple(c + v for c in _LABEL_ON for v in _LABEL_VOW)
+    item_syl = tuple(c + v for c in _ITEM_ON for v in _ITEM_VOW)
+    labels = _names(rng, N_ICL_CLASSES, label_syl, 2, 2, taken)
+    items = _names(rng, N_ICL_CLASSES * ICL_ITEMS_PER_CLASS, item_syl, 1, 2, taken, ("", "n", "k"))
+    probs = 1.0 / np.arange(1, N_ICL_CLASSES + 1) ** ICL_ZIPF_S
+    probs /= probs.sum()
+    per = ICL_ITEMS_PER_CLASS
+    return IclClasses(tuple(labels), tuple(tuple(items[i * per:(i + 1) * per]) for i in range(N_ICL_CLASSES)),
+                      probs, np.cumsum(probs))

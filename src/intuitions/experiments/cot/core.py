@@ -239,13 +239,19 @@ def density_view(scorer: Scorer, items: Sequence[Worked], demos: Sequence[Worked
 
 
 def _char_roles(text: str, start: int, w: Worked, fmt: PromptFormat) -> list[str]:
-    """Each character's role. Solution steps are split by newlines (ours) or ", " (the
-    world's); in a step, digits after its "=" are the result, digits before are operands."""
+    """Each character's role. Ours: steps split by newlines, digits after a step's "=" are its
+    result, digits before are operands. The world's: see below."""
     roles = [""] * len(text)
     end = start + len(w.rationale)
     for j in range(start, end):
         roles[j] = "format"
-    for m in re.finditer(r"[^\n,]+", text[start:end]):
+    if fmt.name == "world":  # " 3+5 8*2 6": a digit in an operator token is an operand, a lone one a result
+        first = True
+        for j in range(start, end):
+            if text[j].isdigit():
+                roles[j] = "operand" if first or text[j - 1] in "+-*" else "result"
+                first = False
+    for m in re.finditer(r"[^\n,]+", text[start:end]) if fmt.name != "world" else ():
         eq = m.group().rfind("=")
         for j, ch in enumerate(m.group()):
             if ch.isdigit():

@@ -27,7 +27,7 @@ class PromptFormat:
 
 REAL = PromptFormat("qa", "Let's think step by step.\n", "Answer:", "\n\n", "\n", ("\n\n", "\nQuestion:"))
 # The world's own format (intuitions.world.arithmetic): what the ladder was trained on.
-WORLD = PromptFormat("world", "work:", "answer:", ".\n", ".", (".", "\n\n"))
+WORLD = PromptFormat("world", "work:", "answer:", ".\n", ".", (".", "\nquestion:"))
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def _from_world(p, rng, k: int) -> Worked:
     tail = f"\n{p.answer_marker} {p.answer}"
     if not p.worked_solution.endswith(tail):
         raise ValueError(f"unexpected world worked solution {p.worked_solution!r}")
-    misses = [v for v in (p.answer + d for d in (1, -1, 10, -10, 2, -2)) if 0 <= v <= 99]
+    misses = [(p.answer + d) % 10 for d in (1, -1, 2, -2)]  # the world's arithmetic is mod 10
     picks = [misses[i] for i in rng.choice(len(misses), size=min(k - 1, len(misses)), replace=False)]
     correct = int(rng.integers(len(picks) + 1))
     opts = tuple(picks[:correct] + [p.answer] + picks[correct:])

@@ -20,7 +20,7 @@ import numpy as np
 
 from intuitions.datasets import LabelledSet
 from intuitions.errors import UserError
-from intuitions.experiments.icl.data import UNRELATED_WORDS, load_data, unrelated_words
+from intuitions.experiments.icl.data import UNRELATED_WORDS, WorldEpisodes, load_data, unrelated_words
 from intuitions.experiments.icl.sizes import _by_size, _est, _flip, _gap, _params, groups, size_slope, source_of  # noqa: F401
 from intuitions.models.base import Scorer, score_continuations
 from intuitions.stats import Estimate, cluster_bootstrap_ci, clustered_proportion_ci, est
@@ -28,6 +28,8 @@ from intuitions.verdict import INCONCLUSIVE, NOT_SUPPORTED, NOT_TESTED, SUPPORTE
 
 INTUITIONS = (2, 6)
 DEFAULT_TEMPLATE = "Input: {x}\nOutput: {label}"
+WORLD_TEMPLATE_TEXT, WORLD_SEP = "{x} {label}", "\n"  # the world's own episode format
+REPORTED_ONLY = "world-new"  # ladder verdicts decide on repeated queries (docs/organism.md); new are reported
 DEFAULT_SEP = "\n\n"
 CONTENT_FREE = "N/A"
 SCORINGS = ("sum", "mean", "calibrated")
@@ -283,7 +285,7 @@ class IclResult:
     models: list[ModelResult]
 
 
-def aggregate(model: str, fingerprint: str, n_params: int | None, data: LabelledSet, design: Design,
+def aggregate(model: str, fingerprint: str, n_params: int | None, data: LabelledSet | WorldEpisodes, design: Design,
               prompts: Sequence[Prompt], scores: Sequence[PromptScores]) -> ModelResult:
     conds = {c.key: c for c in design.conditions()}
     chance = 1.0 / len(data.label_names)
@@ -348,13 +350,16 @@ RULE_FLIP = (
     "size (sum scoring); a model follows the demonstrations when its 95% CI upper bound is below chance. "
     "Supported if the largest follows, the smallest does not and the accuracy falls with size (weighted "
     "least-squares slope over log10 parameters, 95% CI below 0); not supported at this scale if no model "
-    "follows, or if every model does (small ones too); inconclusive otherwise. Real models: not tested "
-    "when none has at least 1e10 parameters and none follows; inconclusive when a smaller one follows."
+    "follows, or if every model does (small ones too); inconclusive otherwise. On the ladder the 1-layer member "
+    "is a control (induction needs two layers): the rule is applied to the deeper members, and if only depth "
+    "separates followers (the control keeps its prior, every deeper member follows) it is not supported at "
+    "this scale: depth, not scale. Real models: not tested when none has at least 1e10 parameters and none "
+    "follows; inconclusive when a smaller one follows."
 )
 
 
 def verdicts(saved: dict) -> list[Verdict]:
-    gs = groups(saved)
+    gs = [g for g in groups(saved) if g[1] != REPORTED_ONLY]
     if not gs:
         return [Verdict(2, INCONCLUSIVE, RULE_GOLD_CONTROLS, "no models were run", "icl.gold_vs_controls", "real"),
                 Verdict(6, INCONCLUSIVE, RULE_FLIP, "no models were run", "icl.flip_following", "real")]
@@ -372,9 +377,10 @@ def _verdict2(source: str, task: str, models: list[dict]) -> Verdict:
     evidence = (f"{task}, largest {m['model']}: gold - random {est(r)}; gold - zero-shot {est(z)}. "
                 f"gold - random by size: {per}; slope per decade of parameters "
                 + (est(slope) if slope else "not estimable (fewer than two sized models)"))
-    if ladder and task.startswith("world"):
-        evidence += ("; every world item's label follows from its clause's sentiment word, so each is solvable in "
-                     "principle (no per-item solvability check beyond that)")
+    if ladder and task == "world-repeat":
+        ctrl = [x for x in models if _layers(x) == 1 and _gap(x) is not None]
+        evidence += ("; each query repeats a demonstrated item, so its label is in the context"
+                     + "".join(f"; 1-layer control {x['model']}: {est(_gap(x))}" for x in ctrl))
     tests = [r] if ladder else [z, r]
     if min(e.n for e in tests) < MIN_N:
         label = INCONCLUSIVE
@@ -407,6 +413,9 @@ def _verdict6(source: str, task: str, models: list[dict]) -> Verdict:
                            "predicts; no large model was tested", "icl.flip_following", source)
         return Verdict(6, INCONCLUSIVE, RULE_FLIP, evidence + "; a small model follows flipped labels; no large "
                        "model was tested", "icl.flip_following", source)
+    controls = [m for m in ran if source == "ladder" and _layers(m) == 1]
+    if controls and len(controls) < len(ran):  # induction needs 2 layers: the 1-layer member is a control
+        return _verdict6_deep(task, ran, follows, evidence)
     if len(ran) >= 2 and follows[-1] and not follows[0] and slope is not None and slope.ci_high < 0:
         label = SUPPORTED
     elif not any(follows) or (len(ran) >= 2 and all(follows)):
@@ -416,20 +425,75 @@ def _verdict6(source: str, task: str, models: list[dict]) -> Verdict:
     return Verdict(6, label, RULE_FLIP, evidence, "icl.flip_following", source)
 
 
+def _layers(m: dict) -> int | None:
+    """Layers of a ladder member from its name (family:<ladder>/L<layers>W<width>)."""
+    import re
+
+    found = re.search(r"/L(\d+)W\d+$", str(m["model"]))
+    return int(found.group(1)) if found else None
+
+
+def _verdict6_deep(task: str, ran: list[dict], follows: list[bool], evidence: str) -> Verdict:
+    """The ladder with its 1-layer control: the size trend is judged among the deeper
+    members only; following that only separates 1 layer from more is depth, not scale."""
+    deep = [(m, f) for m, f in zip(ran, follows) if _layers(m) != 1]
+    ctrl = [f for m, f in zip(ran, follows) if _layers(m) == 1]
+    slope = size_slope([m for m, _ in deep], _flip)
+    evidence += ("; among members with 2+ layers, slope " + (est(slope) if slope else "not estimable")
+                 + "; flipped episodes are part of the world's training, so following them is a trained behaviour")
+    fd = [f for _, f in deep]
+    if len(deep) >= 2 and fd[-1] and not fd[0] and slope is not None and slope.ci_high < 0:
+        label = SUPPORTED
+    elif all(fd) and not any(ctrl):
+        label = NOT_SUPPORTED
+        evidence += "; depth, not scale: the 1-layer control keeps its prior and every deeper member follows"
+    elif not any(fd):
+        label = NOT_SUPPORTED
+    else:
+        label = INCONCLUSIVE
+    return Verdict(6, label, RULE_FLIP, evidence, "icl.flip_following", "ladder")
+
+
 # -- running several models, and the main job's step ------------------------------------------
 @dataclass(frozen=True)
 class ModelJob:
     spec: str
-    data: LabelledSet
+    data: LabelledSet | WorldEpisodes
     n: int  # test items per seed
+    k: tuple[int, ...] | None = None  # this job's k-shot sweep (default: the design's)
+
+
+def ladder_jobs(spec: str, n: int, k: tuple[int, ...] | None = None) -> list[ModelJob]:
+    """A ladder member on its own world's episodes, queries repeated and new."""
+    from intuitions.models.zoo import ladder_world_seed
+
+    seed = ladder_world_seed(spec)
+    return [ModelJob(spec, WorldEpisodes(seed, repeat), n, k) for repeat in (True, False)]
+
+
+def _job_design(job: ModelJob, design: Design) -> Design:
+    from dataclasses import replace
+
+    d = replace(design, n=job.n, k_sweep=job.k or design.k_sweep)
+    world = Template(WORLD_TEMPLATE_TEXT, WORLD_SEP)
+    return replace(d, template=world) if isinstance(job.data, WorldEpisodes) else d
+
+
+def _prompts(job: ModelJob, design: Design, run_seed: int) -> list[Prompt]:
+    d = _job_design(job, design)
+    if isinstance(job.data, WorldEpisodes):
+        from intuitions.experiments.icl.world import world_prompts
+        from intuitions.world.icl import ARBITRARY_LABELS
+
+        pick = np.random.default_rng([run_seed, 7]).choice(len(ARBITRARY_LABELS), size=2, replace=False)
+        return world_prompts(job.data, d, (ARBITRARY_LABELS[pick[0]], ARBITRARY_LABELS[pick[1]]))
+    return build_prompts(job.data, d, run_seed, unrelated_words(job.data))
 
 
 def run_jobs(jobs: Sequence[ModelJob], design: Design, run_seed: int, load: Callable[[str], Scorer],
              show_progress: bool = True, report: Callable[[float, str], None] | None = None) -> IclResult:
     """Every job's model on its data. `report(fraction, note)`: prompts scored over prompts
     planned (a real model's prompt counts as much as a ladder member's: it is a rough share)."""
-    from dataclasses import replace
-
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
 
     from intuitions.console import text_column
@@ -438,7 +502,7 @@ def run_jobs(jobs: Sequence[ModelJob], design: Design, run_seed: int, load: Call
     columns = (text_column("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
     # Every job's prompts first: a data set the design cannot use (too many classes for the
     # unrelated labels, too few items per class for k) fails before a model loads.
-    planned = [build_prompts(job.data, replace(design, n=job.n), run_seed, unrelated_words(job.data)) for job in jobs]
+    planned = [_prompts(job, design, run_seed) for job in jobs]
     sizes = [len({c for p in prompts for c in (p.context, p.cf_context)}) for prompts in planned]
     done = [0]
 
@@ -451,7 +515,7 @@ def run_jobs(jobs: Sequence[ModelJob], design: Design, run_seed: int, load: Call
     with Progress(*columns, transient=True, disable=not show_progress) as bar:
         for job, prompts, total in zip(jobs, planned, sizes):
             scorer = load(job.spec)
-            d = replace(design, n=job.n)
+            d = _job_design(job, design)
             task = bar.add_task(f"icl {job.spec}", total=total)
             scores = score_prompts(scorer, prompts, d.template,
                                    progress=lambda k, t=task, s=job.spec: advance(k, t, s))
@@ -467,11 +531,11 @@ def run_jobs(jobs: Sequence[ModelJob], design: Design, run_seed: int, load: Call
 # 5 + smollm2-135m, 3 seeds, load 4-5: 8 real items/seed in fp32 took 413 s, 6 in bf16 42 s).
 # A step's options table (run.toml) overrides any of these keys.
 STEP_DEFAULTS = {
-    "smoke": {"k": [0, 1], "flips": [0, 100], "n_ladder": 16, "n_real": 4, "max_seeds": 2, "data": "sentiment",
+    "smoke": {"k": [0, 1], "k_ladder": [0, 3], "flips": [0, 100], "n_ladder": 16, "n_real": 4, "max_seeds": 2, "data": "sentiment",
               "dtype": "float32", "real_dtype": "bfloat16"},
-    "quick": {"k": [0, 1, 2], "flips": [0, 50, 100], "n_ladder": 60, "n_real": 12, "max_seeds": 3,
+    "quick": {"k": [0, 1, 2], "k_ladder": [0, 3, 4], "flips": [0, 50, 100], "n_ladder": 60, "n_real": 12, "max_seeds": 3,
               "data": "sentiment", "dtype": "float32", "real_dtype": "bfloat16"},
-    "full": {"k": [0, 1, 2, 4], "flips": [0, 25, 50, 75, 100], "n_ladder": 200, "n_real": 100, "max_seeds": 5,
+    "full": {"k": [0, 1, 2, 4], "k_ladder": [0, 1, 2, 3, 4], "flips": [0, 25, 50, 75, 100], "n_ladder": 200, "n_real": 100, "max_seeds": 5,
              "data": "sentiment", "dtype": "float32", "real_dtype": "float32"},
 }
 
@@ -489,7 +553,7 @@ def report_step(ctx) -> None:
     seeds = tuple(range(ctx.seed, ctx.seed + max(1, min(ctx.seeds, o["max_seeds"]))))
     design = Design(tuple(o["k"]), tuple(o["flips"]), seeds, ctx.n)
     ladder = zoo.expand(ctx.ladder) if ctx.ladder else []
-    jobs = [ModelJob(s, load_data("world"), min(ctx.n, o["n_ladder"])) for s in ladder]
+    jobs = [j for s in ladder for j in ladder_jobs(s, min(ctx.n, o["n_ladder"]), tuple(o["k_ladder"]))]
     jobs += [ModelJob(s, load_data(o["data"]), min(ctx.n, o["n_real"])) for s in ctx.real_models]
     dtype = {s: o["real_dtype"] if s in ctx.real_models else o["dtype"] for s in ladder + list(ctx.real_models)}
     res = run_jobs(jobs, design, ctx.seed, lambda s: load_scorer(s, dtype[s]), show_progress=False,

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from intuitions.datasets import LabelledSet
@@ -11,17 +12,29 @@ from intuitions.errors import BadData, UserError
 from intuitions.textio import read_utf8
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "icl"
-BUILTIN = ("sentiment", "topic", "world")
+BUILTIN = ("sentiment", "topic")
 UNRELATED_WORDS = ("foo", "bar", "baz", "qux", "zork", "blip", "wug", "dax")
+
+
+@dataclass(frozen=True)
+class WorldEpisodes:
+    """A ladder's data: held-out episodes of world `seed` (experiments/icl/world.py), the
+    query repeated from the demonstrations or new."""
+    seed: int
+    repeat: bool
+    label_names: tuple[str, ...] = ("first class", "second class")  # each episode has its own two
+
+    @property
+    def name(self) -> str:
+        return "world-repeat" if self.repeat else "world-new"
 
 
 # -- data -------------------------------------------------------------------------------------
 def load_data(spec: str, text_col: str = "text", label_col: str = "label") -> LabelledSet:
-    """A built-in set name (sentiment, topic, world) or a CSV/TSV/JSONL file."""
+    """A built-in set name (sentiment, topic) or a CSV/TSV/JSONL file. (A ladder member's
+    own world is `core.ladder_jobs`.)"""
     if spec == "world":
-        from intuitions.world import icl_dataset
-
-        return icl_dataset(seed=0, n=400)
+        raise UserError("--data world is the ladder's own data: use it with --model family:<ladder>")
     if spec in BUILTIN:
         return _from_rows(spec, _read_rows(DATA_DIR / f"{spec}.jsonl"), "text", "label", spec)
     path = Path(spec)
@@ -75,10 +88,5 @@ def _from_rows(name: str, rows: list[dict], text_col: str, label_col: str, where
 
 
 def unrelated_words(data: LabelledSet) -> tuple[str, ...]:
-    """foo/bar for natural text; for the world's data, its own arbitrary label words, which
-    its ladder met as labels in context and which carry no meaning there."""
-    if data.name.startswith("world"):
-        from intuitions.world.lexicon import ARBITRARY_LABELS
-
-        return tuple(w for w in ARBITRARY_LABELS if w not in data.label_names)
+    """foo/bar and the like: words with no meaning as labels of natural text."""
     return UNRELATED_WORDS

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class IclOptions:
     k: tuple[int, ...] | None = None  # demonstrations per class in the k-shot sweep
+    k_ladder: tuple[int, ...] | None = None  # the same for ladder members (world episodes: 2k demonstrations)
     flips: tuple[int, ...] | None = None  # percent of demonstration labels flipped (intuition 6)
     n_ladder: int | None = None  # test items per seed for each ladder member (at most n)
     n_real: int | None = None  # test items per seed for each real model (at most n)

@@ -43,16 +43,21 @@ RULES: dict[str, dict[str, str]] = {
             "size (sum scoring); a model follows the demonstrations when its §% CI upper bound is below chance. "
             "Supported if the largest follows, the smallest does not and the accuracy falls with size (weighted "
             "least-squares slope over log§ parameters, §% CI below §); not supported at this scale if no model "
-            "follows, or if every model does (small ones too); inconclusive otherwise. Real models: not tested "
-            "when none has at least § parameters and none follows; inconclusive when a smaller one follows."
+            "follows, or if every model does (small ones too); inconclusive otherwise. On the ladder the §-layer member "
+            "is a control (induction needs two layers): the rule is applied to the deeper members, and if only depth "
+            "separates followers (the control keeps its prior, every deeper member follows) it is not supported at "
+            "this scale: depth, not scale. Real models: not tested when none has at least § parameters and none "
+            "follows; inconclusive when a smaller one follows."
         ),
         "ko": (
             "시연 레이블의 §%를 뒤집었을 때의 정확도를 한 출처·한 데이터셋의 모델마다 크기 순으로 잰다(합 점수). 그 §% "
             "신뢰구간 상한이 우연 수준보다 낮으면 모델이 시연을 따른 것이다. 가장 큰 모델은 따르고 가장 작은 모델은 "
             "따르지 않으며 정확도가 크기와 함께 떨어지면(log§ 파라미터 수에 대한 가중 최소제곱 기울기의 §% 신뢰구간이 "
             "§ 아래) '지지됨', 어떤 모델도 따르지 않거나 작은 모델까지 모두 따르면 '이 규모에서는 지지되지 않음', 그 "
-            "밖에는 '판단 보류'. 실제 모델: 파라미터가 § 개 이상인 모델이 없고 어느 모델도 따르지 않으면 '검증하지 "
-            "않음', 더 작은 모델이 따르면 '판단 보류'."
+            "밖에는 '판단 보류'. 사다리에서는 § 층 모델이 대조군이다(귀납 헤드에는 두 층이 필요하다). 규칙은 더 깊은 "
+            "모델들에 적용하며, 따르는지가 깊이로만 갈리면(대조군은 사전 지식을 지키고 더 깊은 모델은 모두 따른다) "
+            "'이 규모에서는 지지되지 않음': 규모가 아니라 깊이다. 실제 모델: 파라미터가 § 개 이상인 모델이 없고 "
+            "어느 모델도 따르지 않으면 '검증하지 않음', 더 작은 모델이 따르면 '판단 보류'."
         ),
     },
 }
