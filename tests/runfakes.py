@@ -80,15 +80,17 @@ def install(tmp_path: Path, monkeypatch, calls: Path | None = None) -> Path:
     return mods
 
 
-def fake_train(preset: str, on_progress=None) -> None:
+def fake_train(preset: str, on_progress=None, seed: int = 0) -> None:
     """Stands in for the family trainer: one 'member' with a config and weights."""
+    from intuitions.family.ladder import ladder_name
+
     import os
 
     log = os.environ.get("FAKE_CALLS")
     if log:
         with open(log, "a") as f:
             f.write("ladder\n")
-    m = paths.family_root() / preset / "m1"
+    m = paths.family_root() / ladder_name(preset, seed) / "m1"
     m.mkdir(parents=True, exist_ok=True)
     (m / "config.json").write_text('{"fake": true}')
     (m / "model.safetensors").write_bytes(b"weights")

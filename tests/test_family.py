@@ -257,3 +257,56 @@ def test_local_process_pool_matches_serial(tmp_path, ladder):
     a, b = load_file(out / "model.safetensors"), load_file(ladder / "L1W16" / "model.safetensors")
     assert all(np.array_equal(a[k].numpy(), b[k].numpy()) for k in a)
     assert seen[-1] == ("done", "L1W16") and any(x[0] == "L1W16" for x in seen[:-1])
+
+
+def test_member_records_its_speed_and_mfu(ladder):
+    for m in ("L1W16", "L2W16"):
+        meta = json.loads((ladder / m / "member.json").read_text())
+        assert meta["tokens_per_s_median"] > 0 and meta["matmul_peak_flops"] > 1e8
+        assert 0 < meta["mfu"] < 1  # model FLOP/s over a matmul timed in the same process
+
+
+def test_windows_start_at_document_boundaries():
+    from intuitions.family.train import TrainConfig, batch, doc_starts
+
+    bos = 0
+    stream = np.array([0, 5, 6, 7, 0, 8, 9, 0, 1, 2, 3, 4, 0, 6], dtype=np.uint16)
+    starts = doc_starts(stream, bos, seq_len=4)
+    assert starts.tolist() == [0, 4, 7]  # the BOS at 12 leaves no room for a window of 4 + 1
+    cfg = TrainConfig(preset="t", member="m", layers=1, width=8, steps=1, batch_size=16, seq_len=4, lr=1e-3,
+                      warmup=1, decay_frac=0.2, weight_decay=0.0, grad_clip=1.0, seed=0, world_dir="", world_seed=0,
+                      out_dir="", checkpoint_steps=(), branch_steps=(), eval_docs_per_task=0, eval_items_per_task=0,
+                      checkpoint_eval_docs_per_task=0, checkpoint_eval_items_per_task=0, resume_every=10)
+    x = batch(stream, cfg, 3, starts)
+    assert x.shape == (16, 5) and (x[:, 0] == bos).all()
+    assert batch(stream, cfg, 3, starts).equal(x)  # a pure function of (seed, step)
+
+
+def test_seed_trains_its_own_world_and_ladder(tmp_path, monkeypatch):
+    from intuitions.family import ladder as lad
+    from intuitions.models.zoo import ladder_world_seed
+
+    assert lad.ladder_name("quick", 0) == "quick" and lad.ladder_name("quick", 2) == "quick-seed2"
+    monkeypatch.setenv("INTUITIONS_HOME", str(tmp_path))
+    proot = lad.train_ladder("smoke", executor="serial", seed=2)
+    assert proot == tmp_path / "family" / "smoke-seed2"
+    meta = json.loads((proot / "L1W16" / "member.json").read_text())
+    assert meta["seed"] == 2 and meta["world"]["seed"] == 2 and "v2-seed2" in meta["world"]["dir"]
+    assert ladder_world_seed("family:smoke-seed2/L1W16") == 2
+    assert not (tmp_path / "family" / "smoke").exists()
+
+
+def test_presets_meet_the_organism_budget():
+    from intuitions.family.presets import get
+
+    def non_embedding(layers: int, width: int) -> int:
+        return layers * (4 * width * width + 3 * width * 4 * width + 2 * width) + width  # attention, SwiGLU, norms
+
+    for name, steps, span in (("quick", 3000, 10), ("full", 6000, 200)):
+        p = get(name)
+        assert len(p.members) >= 6 and min(m.steps for m in p.members) >= steps
+        assert p.members[0].layers == 1  # the in-context control
+        sizes = [non_embedding(m.layers, m.width) for m in p.members]
+        assert max(sizes) / min(sizes) >= span
+        # every task gets >= 30 (size, step) points: checkpoints plus the final model, per member
+        assert sum(len(p.checkpoints(m.steps)) + 1 for m in p.members) >= 30

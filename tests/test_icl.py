@@ -512,3 +512,34 @@ def test_clustered_interval_keeps_its_coverage_when_items_differ():
         hits["naive"] += n.ci_low <= 0.5 <= n.ci_high
     assert hits["clustered"] / reps > 0.9
     assert hits["naive"] / reps < 0.8
+
+
+def test_world_prompts_are_paired_episodes_in_the_worlds_format():
+    from intuitions.experiments.icl.core import Template, WORLD_SEP, WORLD_TEMPLATE_TEXT
+    from intuitions.experiments.icl.data import WorldEpisodes
+    from intuitions.experiments.icl.world import world_prompts
+    from intuitions.world import lexicon as lx
+
+    design = icl.Design((0, 3), (0, 100), (0, 1), 6, Template(WORLD_TEMPLATE_TEXT, WORLD_SEP))
+    natural = {x: lx.world(0).icl.labels[c] for c, items in enumerate(lx.world(0).icl.items) for x in items}
+    for repeat in (True, False):
+        ps = world_prompts(WorldEpisodes(0, repeat), design, ("blue", "north"))
+        by = {}
+        for p in ps:
+            by.setdefault((p.seed, p.item), {})[p.condition] = p
+        assert len(by) == 12
+        for conds in by.values():
+            gold, flip, rnd = conds["gold k=3"], conds["flip 100%"], conds["random k=3"]
+            lines = gold.context.split("\n")
+            query = lines[-1]
+            shown = [x.split(" ") for x in lines[:-1]]
+            assert len(shown) == 6 and all(natural[x] == lab for x, lab in shown)  # gold: natural labels
+            assert (query in {x for x, _ in shown}) == repeat
+            assert gold.candidates[gold.answer] == natural[query]
+            # conditions share the episode: same items, same order, only labels differ
+            strip = lambda c: [x.split(" ")[0] for x in c.split("\n")]  # noqa: E731
+            assert strip(flip.context) == strip(gold.context) == strip(rnd.context)
+            assert all(a.split(" ")[1] != b.split(" ")[1] for a, b in
+                       zip(flip.context.split("\n")[:-1], lines[:-1]))  # every label flipped
+            assert conds["unrelated k=3"].candidates == ("blue", "north")
+            assert conds["zero-shot"].context == query

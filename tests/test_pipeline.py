@@ -167,6 +167,19 @@ def test_full_run_then_everything_cached(tmp_path, monkeypatch):
     assert strip(first_html).count('class="label sup"') == again.count('class="label sup"')
 
 
+def test_seed_gets_its_own_ladder_and_run_id(tmp_path, monkeypatch):
+    runfakes.install(tmp_path, monkeypatch)
+    monkeypatch.setenv("INTUITIONS_HOME", str(tmp_path / "home"))
+    plan = config.load_plan("smoke", None, {"smollm2-135m", "gemma3-270m"}, seed=3)
+    assert (plan.seed, plan.ladder, plan.ladder_name) == (3, "smoke", "smoke-seed3")
+    assert plan.run_id.startswith("smoke-seed3-") and plan.run_id != runfakes.make_plan().run_id
+    pipeline.execute(plan, tmp_path / "run", progress=False, render=False)
+    assert (tmp_path / "home" / "family" / "smoke-seed3" / "m1").is_dir()
+    assert not (tmp_path / "home" / "family" / "smoke").exists()
+    saved = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert saved["config"]["seed"] == 3
+
+
 def test_changed_options_or_code_recompute_only_that_step(tmp_path, monkeypatch):
     calls = tmp_path / "calls.log"
     mods = runfakes.install(tmp_path, monkeypatch, calls)
@@ -327,7 +340,7 @@ def test_ladder_adapter_reports_training_progress(tmp_path, monkeypatch):
         width: int = 32
         tokens_per_step: int = 1024
 
-    def train_ladder(preset, progress=None, on_start=None):
+    def train_ladder(preset, seed=0, progress=None, on_start=None):
         done_already = Cfg("c", 99)
         on_start([Cfg("a", 10), Cfg("b", 30), done_already], [Cfg("a", 10), Cfg("b", 30)])
         for member, total in (("a", 10), ("b", 30)):
@@ -422,7 +435,7 @@ def test_ladder_progress_weights_each_members_steps_by_their_cost(monkeypatch):
         member=name, layers=layers, width=width, steps=100, tokens_per_step=2048)
     big, small = cfg("L3W96", 3, 96), cfg("L1W16", 1, 16)
 
-    def train_ladder(preset, progress, on_start):
+    def train_ladder(preset, seed, progress, on_start):
         on_start([big, small], [big, small])
         progress("L3W96", 50, 100, 1.0, 1.0)
         progress("L1W16", 100, 100, 1.0, 1.0)
