@@ -82,9 +82,9 @@ def install(tmp_path: Path, monkeypatch, calls: Path | None = None) -> Path:
 
 def fake_train(preset: str, on_progress=None, seed: int = 0) -> None:
     """Stands in for the family trainer: one 'member' with a config and weights."""
-    from intuitions.family.ladder import ladder_name
-
     import os
+
+    from intuitions.family.ladder import ladder_name
 
     log = os.environ.get("FAKE_CALLS")
     if log:

@@ -515,7 +515,7 @@ def test_clustered_interval_keeps_its_coverage_when_items_differ():
 
 
 def test_world_prompts_are_paired_episodes_in_the_worlds_format():
-    from intuitions.experiments.icl.core import Template, WORLD_SEP, WORLD_TEMPLATE_TEXT
+    from intuitions.experiments.icl.core import WORLD_SEP, WORLD_TEMPLATE_TEXT, Template
     from intuitions.experiments.icl.data import WorldEpisodes
     from intuitions.experiments.icl.world import world_prompts
     from intuitions.world import lexicon as lx

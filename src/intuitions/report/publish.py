@@ -96,8 +96,8 @@ def publish(run: Path, dest: Path) -> Path:
         f"load at start {manifest['machine'].get('load_avg_1_5_15')}.", "",
         "Files: [report.md](report.md) (every section, figure and verdict), [verdicts.json](verdicts.json).", "",
         f"## The ladder (family:{ladder})", "", member_table(run, ladder), "",
-        "Intervals are the experiments' own 95% intervals (docs/icl.md, docs/cot.md); tokens/s is the median logged training window, MFU is model FLOP/s over a 1024^3 fp32 matmul timed "
-        "in the same process.", "",
+        "Intervals are the experiments' own 95% intervals (docs/icl.md, docs/cot.md); tokens/s is the median "
+        "logged training window, MFU is model FLOP/s over a 1024^3 fp32 matmul timed in the same process.", "",
     ]
     (dest / "README.md").write_text("\n".join(lines), encoding="utf-8")
     return dest

@@ -11,7 +11,6 @@ from intuitions.world.core import Doc, EvalItem, Span
 from intuitions.world.corpus import TASK_WEIGHTS, TASKS, eval_items, heldout_docs, training_docs
 from intuitions.world.icl import ICL_TEMPLATE, Episode, episodes
 
-
 __all__ = [
     "TASKS", "TASK_WEIGHTS", "Span", "Doc", "EvalItem", "ICL_TEMPLATE", "ArithProblem",
     "arithmetic_problem", "heldout_docs", "eval_items", "Episode", "episodes", "build", "default_dir",

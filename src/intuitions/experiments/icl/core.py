@@ -531,12 +531,12 @@ def run_jobs(jobs: Sequence[ModelJob], design: Design, run_seed: int, load: Call
 # 5 + smollm2-135m, 3 seeds, load 4-5: 8 real items/seed in fp32 took 413 s, 6 in bf16 42 s).
 # A step's options table (run.toml) overrides any of these keys.
 STEP_DEFAULTS = {
-    "smoke": {"k": [0, 1], "k_ladder": [0, 3], "flips": [0, 100], "n_ladder": 16, "n_real": 4, "max_seeds": 2, "data": "sentiment",
-              "dtype": "float32", "real_dtype": "bfloat16"},
-    "quick": {"k": [0, 1, 2], "k_ladder": [0, 3, 4], "flips": [0, 50, 100], "n_ladder": 60, "n_real": 12, "max_seeds": 3,
+    "smoke": {"k": [0, 1], "k_ladder": [0, 3], "flips": [0, 100], "n_ladder": 16, "n_real": 4, "max_seeds": 2,
               "data": "sentiment", "dtype": "float32", "real_dtype": "bfloat16"},
-    "full": {"k": [0, 1, 2, 4], "k_ladder": [0, 2, 3, 4], "flips": [0, 25, 50, 75, 100], "n_ladder": 200, "n_real": 100, "max_seeds": 5,
-             "data": "sentiment", "dtype": "float32", "real_dtype": "float32"},
+    "quick": {"k": [0, 1, 2], "k_ladder": [0, 3, 4], "flips": [0, 50, 100], "n_ladder": 60, "n_real": 12,
+              "max_seeds": 3, "data": "sentiment", "dtype": "float32", "real_dtype": "bfloat16"},
+    "full": {"k": [0, 1, 2, 4], "k_ladder": [0, 2, 3, 4], "flips": [0, 25, 50, 75, 100], "n_ladder": 200,
+             "n_real": 100, "max_seeds": 5, "data": "sentiment", "dtype": "float32", "real_dtype": "float32"},
 }
 
 

@@ -43,11 +43,11 @@ RULES: dict[str, dict[str, str]] = {
             "size (sum scoring); a model follows the demonstrations when its §% CI upper bound is below chance. "
             "Supported if the largest follows, the smallest does not and the accuracy falls with size (weighted "
             "least-squares slope over log§ parameters, §% CI below §); not supported at this scale if no model "
-            "follows, or if every model does (small ones too); inconclusive otherwise. On the ladder the §-layer member "
-            "is a control (induction needs two layers): the rule is applied to the deeper members, and if only depth "
-            "separates followers (the control keeps its prior, every deeper member follows) it is not supported at "
-            "this scale: depth, not scale. Real models: not tested when none has at least § parameters and none "
-            "follows; inconclusive when a smaller one follows."
+            "follows, or if every model does (small ones too); inconclusive otherwise. On the ladder the "
+            "§-layer member is a control (induction needs two layers): the rule is applied to the deeper "
+            "members, and if only depth separates followers (the control keeps its prior, every deeper member "
+            "follows) it is not supported at this scale: depth, not scale. Real models: not tested when none "
+            "has at least § parameters and none follows; inconclusive when a smaller one follows."
         ),
         "ko": (
             "시연 레이블의 §%를 뒤집었을 때의 정확도를 한 출처·한 데이터셋의 모델마다 크기 순으로 잰다(합 점수). 그 §% "

@@ -19,6 +19,7 @@ import numpy as np
 from intuitions.experiments.icl.core import CONTENT_FREE, Condition, Design, Prompt, flip_labels
 from intuitions.experiments.icl.data import WorldEpisodes
 
+
 def _episode(data: WorldEpisodes, seed: int, item: int, k: int):
     from intuitions.world import lexicon
     from intuitions.world.core import Draw, is_heldout
@@ -38,7 +39,8 @@ def _labels(c: Condition, sides: list[int], names: tuple[str, str], seed: int, i
         rng = np.random.default_rng([seed, item, c.k, 3])
         return [names[int(j)] for j in rng.integers(0, 2, size=len(sides))]
     if c.kind == "flip":
-        return flip_labels(shown, names, c.flip_pct or 0, np.random.default_rng([seed, item, c.k, 2, c.flip_pct]))
+        pct = c.flip_pct or 0
+        return flip_labels(shown, names, pct, np.random.default_rng([seed, item, c.k, 2, pct]))
     return shown
 
 
