@@ -60,7 +60,9 @@ def test_tables(ladder):
     final = [e for e in evals if e["kind"] == "final"]
     for task in TASKS:
         metrics = {e["metric"] for e in final if e["task"] == task}
-        assert {"exact_match", "answer_logprob", "loss", "choice_accuracy"} <= metrics, task
+        assert {"exact_match", "answer_logprob", "loss"} <= metrics, task
+        # the composite profile has no choices: its metrics are exact match and the continuous logprob
+        assert ("choice_accuracy" in metrics) == (task != "composite"), task
     for e in final:
         if e["metric"] in ("exact_match", "choice_accuracy"):
             assert 0 <= float(e["value"]) <= 1
@@ -78,8 +80,8 @@ def test_checkpoints_load_and_score(ladder):
         model = AutoModelForCausalLM.from_pretrained(str(path))
         assert model.config.num_hidden_layers == 1
         scorer = HFScorer.load(str(path))
-        s = score_continuations(scorer, ["question: 3 + 4\nanswer:"], [" 7"])[0]
-        assert np.isfinite(s.logprob) and s.logprob < 0 and s.n_tokens == 2
+        s = score_continuations(scorer, ["question: 3+4\nanswer:"], [" 7"])[0]
+        assert np.isfinite(s.logprob) and s.logprob < 0 and s.n_tokens == 1  # " 7" is one token in world v2
 
 
 def test_exact_match_is_greedy_decoding(ladder):

@@ -168,11 +168,13 @@ def test_full_run_then_everything_cached(tmp_path, monkeypatch):
 
 
 def test_seed_gets_its_own_ladder_and_run_id(tmp_path, monkeypatch):
+    real = config.load_plan("smoke", None, {"smollm2-135m", "gemma3-270m"}, seed=3)  # --seed wins over files
+    assert (real.seed, real.ladder, real.ladder_name) == (3, "smoke", "smoke-seed3")
+    assert real.run_id.startswith("smoke-seed3-")
     runfakes.install(tmp_path, monkeypatch)
     monkeypatch.setenv("INTUITIONS_HOME", str(tmp_path / "home"))
-    plan = config.load_plan("smoke", None, {"smollm2-135m", "gemma3-270m"}, seed=3)
-    assert (plan.seed, plan.ladder, plan.ladder_name) == (3, "smoke", "smoke-seed3")
-    assert plan.run_id.startswith("smoke-seed3-") and plan.run_id != runfakes.make_plan().run_id
+    plan = runfakes.make_plan(seed=3)
+    assert plan.ladder_name == "smoke-seed3" and plan.run_id != runfakes.make_plan().run_id
     pipeline.execute(plan, tmp_path / "run", progress=False, render=False)
     assert (tmp_path / "home" / "family" / "smoke-seed3" / "m1").is_dir()
     assert not (tmp_path / "home" / "family" / "smoke").exists()
@@ -282,7 +284,7 @@ def test_progress_display_runs(tmp_path, monkeypatch):
 def test_failed_ladder_is_recorded_and_experiments_still_run(tmp_path, monkeypatch):
     runfakes.install(tmp_path, monkeypatch)
 
-    def broken(preset, on_progress=None):
+    def broken(preset, on_progress=None, seed=0):
         raise RuntimeError("no data")
 
     monkeypatch.setattr(pipeline.ladder_mod, "train", broken)

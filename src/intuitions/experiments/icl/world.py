@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from intuitions.experiments.icl.core import CONTENT_FREE, Condition, Design, Prompt, flip_labels
 from intuitions.experiments.icl.data import WorldEpisodes
+from intuitions.experiments.icl.design import CONTENT_FREE, Condition, Design, Prompt, flip_labels
 
 
 def _episode(data: WorldEpisodes, seed: int, item: int, k: int):
