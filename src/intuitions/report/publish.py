@@ -72,6 +72,40 @@ def member_table(run: Path, ladder: str) -> str:
     return "\n".join(rows)
 
 
+SKILLS = (("icl:arbitrary,repeat", "ICL arbitrary labels, repeated query"),
+          ("icl:arbitrary,new", "ICL arbitrary labels, new query"),
+          ("arithmetic:steps=2", "arithmetic direct, 2 steps"),
+          ("facts:rank=101-1000", "rare facts (rank 101-1000)"),
+          ("composite", "composite profile"))
+
+
+def skill_table(ladder: str) -> str:
+    """Per member, the final model's greedy exact match on the tasks whose switching-on the
+    emergence step looks for, from evals.csv (value and a normal 95% interval)."""
+    import csv
+
+    path = paths.family_root() / ladder / "evals.csv"
+    try:
+        rows = [r for r in csv.DictReader(path.open()) if r["kind"] == "final" and r["metric"] == "exact_match"]
+    except OSError:
+        return "(no evals.csv)"
+    got = {(r["member"], r["task"]): r for r in rows}
+    members = sorted({r["member"] for r in rows}, key=lambda m: int(next(r for r in rows if r["member"] == m)
+                                                                     ["non_embedding_params"]))
+    out = ["| member | " + " | ".join(label for _, label in SKILLS) + " |", "|" + "---|" * (len(SKILLS) + 1)]
+    for m in members:
+        cells = []
+        for task, _ in SKILLS:
+            r = got.get((m, task))
+            if r is None:
+                cells.append("-")
+                continue
+            v, se = float(r["value"]), float(r["stderr"])
+            cells.append(f"{v:.2f} [{max(0.0, v - 1.96 * se):.2f}, {min(1.0, v + 1.96 * se):.2f}] (n={r['n']})")
+        out.append(f"| {m} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
 def publish(run: Path, dest: Path) -> Path:
     manifest = _load(run / "run.json")
     if manifest is None or manifest.get("status") != "finished":
@@ -98,6 +132,9 @@ def publish(run: Path, dest: Path) -> Path:
         f"## The ladder (family:{ladder})", "", member_table(run, ladder), "",
         "Intervals are the experiments' own 95% intervals (docs/icl.md, docs/cot.md); tokens/s is the median "
         "logged training window, MFU is model FLOP/s over a 1024^3 fp32 matmul timed in the same process.", "",
+        "Exact match of each final member on the skills whose switching-on the emergence step looks for "
+        "(the ladder's own evaluation, evals.csv; normal 95% intervals; the checkpoints are in the figures):",
+        "", skill_table(ladder), "",
     ]
     (dest / "README.md").write_text("\n".join(lines), encoding="utf-8")
     return dest
