@@ -390,3 +390,38 @@ def test_icl_flip_table_belongs_to_intuition_6(tmp_path):
 
     tables = render._tables("icl", tmp_path, {"result": KEY_RESULTS["icl"]}, icl)
     assert [t.intuition for t in tables] == [None, 6]
+
+
+def test_publish_copies_a_finished_run_with_its_member_table(tmp_path, monkeypatch):
+    from intuitions.errors import UserError
+    from intuitions.report.publish import publish
+
+    monkeypatch.setenv("INTUITIONS_HOME", str(tmp_path / "home"))
+    run = tmp_path / "run"
+    (run / "steps" / "icl").mkdir(parents=True)
+    (run / "steps" / "ladder").mkdir(parents=True)
+    (run / "steps" / "ladder" / "step.json").write_text(json.dumps({"wall_s": 297.0}))
+    (run / "steps" / "icl" / "icl_flip.png").write_bytes(b"png")
+    est = {"value": 0.5, "ci_low": 0.4, "ci_high": 0.6, "n": 180}
+    (run / "steps" / "icl" / "result.json").write_text(json.dumps({"result": {"models": [
+        {"model": "family:quick-seed1/L2W32", "task": "world-repeat", "contrasts": {"gold-random": est},
+         "flip100": est}]}}))
+    (run / "report.md").write_text("# report\n![icl](steps/icl/icl_flip.png)\n")
+    (run / "verdicts.json").write_text("{}")
+    manifest = {"id": "quick-seed1-abc", "preset": "quick", "status": "running", "config": {"ladder": "quick", "seed": 1},
+                "machine": {"processor": "x86_64", "cpus": 2}, "steps": ["ladder", "icl"], "wall_s": 500.0}
+    (run / "run.json").write_text(json.dumps(manifest))
+    with pytest.raises(UserError, match="no finished run"):
+        publish(run, tmp_path / "out")
+    (run / "run.json").write_text(json.dumps({**manifest, "status": "finished"}))
+    member = tmp_path / "home" / "family" / "quick-seed1" / "L2W32"
+    member.mkdir(parents=True)
+    (member / "member.json").write_text(json.dumps({"n_params": 77344, "non_embedding_params": 32928, "steps": 3000,
+                                                    "tokens_per_s": 70000, "tokens_per_s_median": 72546, "mfu": 0.33,
+                                                    "final_loss": 1.048}))
+    out = publish(run, tmp_path / "out")
+    assert (out / "steps" / "icl" / "icl_flip.png").read_bytes() == b"png"
+    assert (out / "report.md").exists() and (out / "verdicts.json").exists()
+    readme = (out / "README.md").read_text()
+    assert "`intuitions run --preset quick --seed 1`" in readme and "ladder 297 s" in readme
+    assert "| L2W32 | 77,344 | 32,928 | 3,000 | 72,546 | 33% | 1.048 | 0.5 [0.4, 0.6]" in readme

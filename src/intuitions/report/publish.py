@@ -121,11 +121,16 @@ def publish(run: Path, dest: Path) -> Path:
     cfg = manifest["config"]
     seed = cfg.get("seed", 0)
     ladder = ladder_name(cfg["ladder"], seed)
-    ladder_s = (manifest.get("this_run") or {}).get("ladder", {}).get("seconds")
+    steps = {n: _load(run / "steps" / n / "step.json") or {} for n in manifest.get("steps", [])}
+    this = manifest.get("this_run") or {}
+    cached = [n for n, v in this.items() if v.get("cached")]
+    timing = ", ".join(f"{n} {v.get('wall_s', 0):.0f} s" for n, v in steps.items())
     lines = [
         f"# `intuitions run --preset {manifest['preset']} --seed {seed}`", "",
-        f"Run {manifest['id']}, finished {manifest.get('finished', '?')}, wall time {manifest.get('wall_s', 0):.0f} s "
-        f"(ladder {ladder_s:.0f} s)" if ladder_s is not None else f"Run {manifest['id']}",
+        f"Run {manifest['id']}, finished {manifest.get('finished', '?')}; "
+        f"this invocation {manifest.get('wall_s', 0):.0f} s"
+        + (f" with {', '.join(cached)} reused from an earlier invocation" if cached else "") + ".", "",
+        f"Each step's wall time in the invocation that computed it: {timing}.",
         "", f"Machine: {manifest['machine'].get('processor')}, {manifest['machine'].get('cpus')} CPUs; "
         f"load at start {manifest['machine'].get('load_avg_1_5_15')}.", "",
         "Files: [report.md](report.md) (every section, figure and verdict), [verdicts.json](verdicts.json).", "",

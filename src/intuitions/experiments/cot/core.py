@@ -316,7 +316,7 @@ STEP_DEFAULTS = {  # problems per step count; gen_n None: every problem also get
     # the verdict rests on generated chains of thought: every problem gets one (n per step count)
     "quick": {"steps": [1, 2, 3], "n_real": 40, "n_ladder": 100, "gen_n": None, "shots": 1, "max_new_tokens": 48,
               "density_n": 3},
-    "full": {"steps": [1, 2, 3, 4], "n_real": 60, "n_ladder": 150, "gen_n": None, "shots": 2, "max_new_tokens": 96,
+    "full": {"steps": [1, 2, 3, 4], "n_real": 40, "n_ladder": 150, "gen_n": None, "shots": 2, "max_new_tokens": 64,
              "density_n": 8},
 }
 
