@@ -409,7 +409,8 @@ def test_publish_copies_a_finished_run_with_its_member_table(tmp_path, monkeypat
     (run / "report.md").write_text("# report\n![icl](steps/icl/icl_flip.png)\n")
     (run / "verdicts.json").write_text("{}")
     manifest = {"id": "quick-seed1-abc", "preset": "quick", "status": "running",
-                "config": {"ladder": "quick", "seed": 1}, "machine": {"processor": "x86_64", "cpus": 2}, "steps": ["ladder", "icl"], "wall_s": 500.0}
+                "config": {"ladder": "quick", "seed": 1}, "machine": {"processor": "x86_64", "cpus": 2},
+                "steps": ["ladder", "icl"], "wall_s": 500.0}
     (run / "run.json").write_text(json.dumps(manifest))
     with pytest.raises(UserError, match="no finished run"):
         publish(run, tmp_path / "out")
