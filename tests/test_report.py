@@ -419,10 +419,10 @@ def test_publish_copies_a_finished_run_with_its_member_table(tmp_path, monkeypat
     member.mkdir(parents=True)
     (member / "member.json").write_text(json.dumps({"n_params": 77344, "non_embedding_params": 32928, "steps": 3000,
                                                     "tokens_per_s": 70000, "tokens_per_s_median": 72546, "mfu": 0.33,
-                                                    "final_loss": 1.048}))
+                                                    "final_loss": 1.048, "wall_s": 49.2}))
     out = publish(run, tmp_path / "out")
     assert (out / "steps" / "icl" / "icl_flip.png").read_bytes() == b"png"
     assert (out / "report.md").exists() and (out / "verdicts.json").exists()
     readme = (out / "README.md").read_text()
     assert "`intuitions run --preset quick --seed 1`" in readme and "ladder 297 s" in readme
-    assert "| L2W32 | 77,344 | 32,928 | 3,000 | 72,546 | 33% | 1.048 | 0.5 [0.4, 0.6]" in readme
+    assert "| L2W32 | 77,344 | 32,928 | 3,000 | 49 | 72,546 | 33% | 1.048 | 0.5 [0.4, 0.6]" in readme

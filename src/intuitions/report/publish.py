@@ -54,18 +54,26 @@ def _cot(run: Path) -> dict[str, dict]:
     return out
 
 
+def ladder_work(ladder: str) -> str:
+    """The ladder's training work from its members (a reused ladder's step takes 0 s)."""
+    metas = [_load(d / "member.json") for d in (paths.family_root() / ladder).glob("*/")]
+    total = sum(m.get("wall_s", 0) for m in metas if m)
+    return f"The ladder's members took {total:.0f} s of train + eval in all, on one-thread workers (one per core)."
+
+
 def member_table(run: Path, ladder: str) -> str:
     root = paths.family_root() / ladder
     icl, cot = _icl(run), _cot(run)
     steps = sorted({s for v in cot.values() for s in v if s is not None})
-    head = ["member", "params", "non-emb.", "steps", "tokens/s", "MFU", "held-out loss",
+    head = ["member", "params", "non-emb.", "steps", "train + eval s", "tokens/s", "MFU", "held-out loss",
             "ICL gold - random (repeat)", "ICL 100% flipped (repeat)"] + [f"CoT - direct, {s} steps" for s in steps]
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     metas = [(d.name, _load(d / "member.json")) for d in sorted(root.iterdir()) if d.is_dir()] if root.is_dir() else []
     for name, m in sorted(((n, m) for n, m in metas if m), key=lambda x: x[1]["non_embedding_params"]):
         mfu = f"{100 * m['mfu']:.0f}%" if "mfu" in m else "-"
         cells = [name, f"{m['n_params']:,}", f"{m['non_embedding_params']:,}", f"{m['steps']:,}",
-                 f"{m.get('tokens_per_s_median', m['tokens_per_s']):,}", mfu, f"{m['final_loss']:.3f}",
+                 f"{m.get('wall_s', 0):.0f}", f"{m.get('tokens_per_s_median', m['tokens_per_s']):,}", mfu,
+                 f"{m['final_loss']:.3f}",
                  _e(icl.get(name, {}).get("gap")), _e(icl.get(name, {}).get("flip"))]
         cells += [_e(cot.get(name, {}).get(s)) for s in steps]
         rows.append("| " + " | ".join(cells) + " |")
@@ -130,7 +138,7 @@ def publish(run: Path, dest: Path) -> Path:
         f"Run {manifest['id']}, finished {manifest.get('finished', '?')}; "
         f"this invocation {manifest.get('wall_s', 0):.0f} s"
         + (f" with {', '.join(cached)} reused from an earlier invocation" if cached else "") + ".", "",
-        f"Each step's wall time in the invocation that computed it: {timing}.",
+        f"Each step's wall time in the invocation that computed it: {timing}. {ladder_work(ladder)}",
         "", f"Machine: {manifest['machine'].get('processor')}, {manifest['machine'].get('cpus')} CPUs; "
         f"load at start {manifest['machine'].get('load_avg_1_5_15')}.", "",
         "Files: [report.md](report.md) (every section, figure and verdict), [verdicts.json](verdicts.json).", "",
