@@ -66,7 +66,8 @@ def member_table(run: Path, ladder: str) -> str:
     icl, cot = _icl(run), _cot(run)
     steps = sorted({s for v in cot.values() for s in v if s is not None})
     head = ["member", "params", "non-emb.", "steps", "train + eval s", "tokens/s", "MFU", "held-out loss",
-            "ICL gold - random (repeat)", "ICL 100% flipped (repeat)"] + [f"CoT - direct, {s} steps" for s in steps]
+            "ICL gold - random (repeat)", "ICL 100% flipped (repeat)"]
+    head += [f"CoT - direct, {s} step{'s' * (s > 1)}" for s in steps]
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     metas = [(d.name, _load(d / "member.json")) for d in sorted(root.iterdir()) if d.is_dir()] if root.is_dir() else []
     for name, m in sorted(((n, m) for n, m in metas if m), key=lambda x: x[1]["non_embedding_params"]):

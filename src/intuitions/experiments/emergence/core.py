@@ -474,7 +474,7 @@ def verdicts(saved: dict) -> list[Verdict]:
             label = INCONCLUSIVE if any(a["source"] in jumping for a, _ in full) else SUPPORTED
         else:
             label = NOT_SUPPORTED
-        if source == "ladder":
+        if source == "ladder" and label == NOT_SUPPORTED:  # only a miss is weakened by low power
             ev.append(UNDERPOWERED)
         out.append(Verdict(5, label, text, "; ".join(ev), RULE_ID, source))
     return out

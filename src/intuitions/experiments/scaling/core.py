@@ -376,9 +376,9 @@ def rule_text(level: float = 0.95) -> str:
 
 def _verdict(name: str, res: dict, source: str) -> Verdict:
     rule = rule_text(float((res.get("settings") or {}).get("level", 0.95)))
-    tail = f"; {UNDERPOWERED}" if source == "ladder" else ""
 
-    def v(label, ev):
+    def v(label, ev):  # only a miss on the ladder is weakened by its low power
+        tail = f"; {UNDERPOWERED}" if source == "ladder" and label == NOT_SUPPORTED else ""
         return Verdict(4, label, rule, f"{name}: {ev}{tail}", RULE_ID, source)
 
     if res.get("status") == "skipped":
