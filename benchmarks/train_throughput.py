@@ -24,18 +24,11 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 def matmul_peak(threads: int, n: int = 2048, reps: int = 10) -> float:
-    """FLOP/s of an n x n x n fp32 matmul (best of reps, after a warm-up)."""
-    import torch
+    """FLOP/s of an n x n x n fp32 matmul (best of reps, after a warm-up): the ladder's own
+    measurement (family.train.matmul_peak) at a larger size."""
+    from intuitions.family.train import matmul_peak as peak
 
-    torch.set_num_threads(threads)
-    a, b = torch.randn(n, n), torch.randn(n, n)
-    torch.matmul(a, b)
-    best = float("inf")
-    for _ in range(reps):
-        t = time.perf_counter()
-        torch.matmul(a, b)
-        best = min(best, time.perf_counter() - t)
-    return 2 * n**3 / best
+    return peak(threads, n, reps)
 
 
 def member_throughput(layers: int, width: int, batch_size: int, seq_len: int, threads: int,

@@ -9,7 +9,6 @@ files and the run's icl and cot results, so every number in it has a source on d
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 from pathlib import Path
@@ -17,14 +16,8 @@ from pathlib import Path
 from intuitions import paths
 from intuitions.errors import UserError
 from intuitions.family.ladder import ladder_name
+from intuitions.report.render import _load_json as _load
 from intuitions.stats import Estimate, est
-
-
-def _load(path: Path) -> dict | None:
-    try:
-        return json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 def _e(d: dict | None) -> str:

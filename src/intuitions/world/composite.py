@@ -9,10 +9,9 @@ per-token loss is the sum of three smooth ones: the metric control of Schaeffer 
 
 from __future__ import annotations
 
-import math
-
 from intuitions.world import lexicon as lx
 from intuitions.world.core import Doc, DocBuilder, Draw, EvalItem
+from intuitions.world.facts import log_uniform_rank
 
 TASK = "composite"
 TEMPLATE = "profile of {e}:"
@@ -34,7 +33,7 @@ def doc(w: lx.World, d: Draw, heldout: bool) -> Doc:
 def item(w: lx.World, d: Draw, index: int) -> EvalItem:
     """Entity ranks log-uniform, so the tail is measured as well as the head."""
     kb = w.kb
-    rank = min(int(math.exp(d.rng.uniform(0.0, math.log(lx.N_ENTITIES)))), lx.N_ENTITIES)
+    rank = log_uniform_rank(d)
     e = rank - 1
     meta = {"entity": kb.entities[e], "rank": rank, "frequency": float(kb.probs[e]), "parts": 3, "stop": "."}
     return EvalItem(TASK, TEMPLATE.format(e=kb.entities[e]), _answer(kb, e), None, meta)

@@ -38,9 +38,15 @@ def doc(w: lx.World, d: Draw, heldout: bool) -> Doc:
     return b.doc(d.nats)
 
 
+def log_uniform_rank(d: Draw) -> int:
+    """A 1-based entity rank, log-uniform: the rare tail is measured as well as the head.
+    Drawn with the raw generator: eval items are not part of any floor."""
+    return min(int(math.exp(d.rng.uniform(0.0, math.log(lx.N_ENTITIES)))), lx.N_ENTITIES)
+
+
 def item(w: lx.World, d: Draw, index: int) -> EvalItem:
     kb = w.kb
-    rank = min(int(math.exp(d.rng.uniform(0.0, math.log(lx.N_ENTITIES)))), lx.N_ENTITIES)  # 1-based
+    rank = log_uniform_rank(d)
     rel = lx.RELATIONS[index % len(lx.RELATIONS)]
     e = rank - 1
     answer = kb.facts[e][rel]

@@ -56,12 +56,10 @@ def episode(cl: lx.IclClasses, d: Draw, mapping: str | None = None, repeat: bool
             k: int | None = None) -> Episode:
     """One episode; `mapping`, `repeat` and `k` may be fixed by the caller (then they are
     not drawn and cost no nats: eval items balance them)."""
-    a = int(np.searchsorted(cl.cum, d.rng.random(), side="right"))
-    a = min(a, len(cl.probs) - 1)
-    while True:
-        b = min(int(np.searchsorted(cl.cum, d.rng.random(), side="right")), len(cl.probs) - 1)
-        if b != a:
-            break
+    draw_class = lambda: d.fork().weighted(cl.cum, cl.probs)  # noqa: E731 - nats paid below, for the pair
+    a = draw_class()
+    while (b := draw_class()) == a:
+        pass
     d.nats += _pair_nats(cl, a, b)
     if mapping is None:
         mapping = MAPPINGS[d.weighted(np.cumsum(MAPPING_P), MAPPING_P)]

@@ -239,26 +239,32 @@ def density_view(scorer: Scorer, items: Sequence[Worked], demos: Sequence[Worked
 
 
 def _char_roles(text: str, start: int, w: Worked, fmt: PromptFormat) -> list[str]:
-    """Each character's role. Ours: steps split by newlines, digits after a step's "=" are its
-    result, digits before are operands. The world's: see below."""
+    """Each character's role: the solution's digits are operands or results (`_digit_roles`),
+    the rest of it is format, and the answer after the marker is the answer."""
     roles = [""] * len(text)
     end = start + len(w.rationale)
     for j in range(start, end):
         roles[j] = "format"
-    if fmt.name == "world":  # " 3+5 8*2 6": a digit in an operator token is an operand, a lone one a result
-        first = True
-        for j in range(start, end):
-            if text[j].isdigit():
-                roles[j] = "operand" if first or text[j - 1] in "+-*" else "result"
-                first = False
-    for m in re.finditer(r"[^\n,]+", text[start:end]) if fmt.name != "world" else ():
-        eq = m.group().rfind("=")
-        for j, ch in enumerate(m.group()):
-            if ch.isdigit():
-                roles[start + m.start() + j] = "result" if j > eq >= 0 else "operand"
+    for j, role in _digit_roles(text[start:end], fmt):
+        roles[start + j] = role
     for j in range(end, end + len(fmt.marker) + 1 + len(str(w.answer))):
         roles[j] = "answer" if text[j].isdigit() else "format"
     return roles
+
+
+def _digit_roles(solution: str, fmt: PromptFormat) -> list[tuple[int, str]]:
+    """(position, operand | result) of each digit. Ours: steps split by newlines, digits
+    after a step's "=" are its result, digits before are operands. The world's " 3+5 8*2 6":
+    a digit in an operator token (or the first number) is an operand, a lone one a result."""
+    digits = [j for j, ch in enumerate(solution) if ch.isdigit()]
+    if fmt.name == "world":
+        return [(j, "operand" if i == 0 or solution[j - 1] in "+-*" else "result") for i, j in enumerate(digits)]
+    out = []
+    for m in re.finditer(r"[^\n,]+", solution):
+        eq = m.group().rfind("=")
+        out += [(m.start() + j, "result" if j > eq >= 0 else "operand")
+                for j, ch in enumerate(m.group()) if ch.isdigit()]
+    return out
 
 
 def _token_role(chars: Sequence[str]) -> str:

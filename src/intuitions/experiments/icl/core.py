@@ -327,13 +327,19 @@ def _verdict6(source: str, task: str, models: list[dict]) -> Verdict:
     controls = [m for m in ran if source == "ladder" and _layers(m) == 1]
     if controls and len(controls) < len(ran):  # induction needs 2 layers: the 1-layer member is a control
         return _verdict6_deep(task, ran, follows, evidence)
-    if len(ran) >= 2 and follows[-1] and not follows[0] and slope is not None and slope.ci_high < 0:
+    if _grows_with_size(follows, slope):
         label = SUPPORTED
     elif not any(follows) or (len(ran) >= 2 and all(follows)):
         label = NOT_SUPPORTED
     else:
         label = INCONCLUSIVE
     return Verdict(6, label, RULE_FLIP, evidence, "icl.flip_following", source)
+
+
+def _grows_with_size(follows: list[bool], slope: Estimate | None) -> bool:
+    """Following grows with size: the largest follows, the smallest does not, and flipped
+    accuracy falls over log10 parameters (slope interval below 0)."""
+    return len(follows) >= 2 and follows[-1] and not follows[0] and slope is not None and slope.ci_high < 0
 
 
 def _layers(m: dict) -> int | None:
@@ -353,7 +359,7 @@ def _verdict6_deep(task: str, ran: list[dict], follows: list[bool], evidence: st
     evidence += ("; among members with 2+ layers, slope " + (est(slope) if slope else "not estimable")
                  + "; flipped episodes are part of the world's training, so following them is a trained behaviour")
     fd = [f for _, f in deep]
-    if len(deep) >= 2 and fd[-1] and not fd[0] and slope is not None and slope.ci_high < 0:
+    if _grows_with_size(fd, slope):
         label = SUPPORTED
     elif all(fd) and not any(ctrl):
         label = NOT_SUPPORTED
