@@ -543,3 +543,21 @@ def test_world_prompts_are_paired_episodes_in_the_worlds_format():
                        zip(flip.context.split("\n")[:-1], lines[:-1]))  # every label flipped
             assert conds["unrelated k=3"].candidates == ("blue", "north")
             assert conds["zero-shot"].context == query
+
+
+def test_flip_rule_would_see_a_trend_if_it_counted_the_control():
+    """The audit's ladder null (control keeps its prior, deeper members flat just above
+    following): judged among the deeper members it is almost never supported; the same
+    data with the control unnamed (so counted in the size trend) often is."""
+    import re
+
+    from intuitions.experiments.icl import audit
+
+    with_control = blind = 0
+    for i in range(40):
+        saved = audit.ladder_flip_null(np.random.default_rng([9, i]))
+        with_control += icl.verdicts(saved)[1].label == "supported"
+        for m in saved["result"]["models"]:
+            m["model"] = re.sub(r"/L\d+W", "/m", m["model"])
+        blind += icl.verdicts(saved)[1].label == "supported"
+    assert with_control <= 2 and blind >= 4

@@ -19,7 +19,10 @@ from intuitions.experiments.icl.core import verdicts
 from intuitions.results import to_jsonable
 from intuitions.stats import cluster_bootstrap_ci, clustered_proportion_ci
 
-LADDER_PARAMS = (2e4, 4e4, 8e4, 1.6e5, 3.2e5)  # the quick ladder's span (9k-250k non-embedding)
+# the quick ladder v2: its members and their parameter counts (the 1-layer member is the control)
+LADDER = (("L1W32", 6.05e4), ("L2W32", 7.7e4), ("L2W48", 1.4e5), ("L3W48", 1.77e5), ("L3W64", 2.85e5),
+          ("L4W64", 3.51e5))
+LADDER_PARAMS = tuple(n for _, n in LADDER)
 LADDER_N, SEEDS = 60, 3  # quick preset: 60 world items per seed, 3 seeds
 REAL_N = 100  # docs/icl.md's real-model runs (the quick preset's 12 is underpowered; see the note)
 ITEM_SD = 1.0  # item difficulty, logit scale
@@ -50,12 +53,17 @@ def doc(models: list[dict]) -> dict:
 
 
 def _ladder(rng, acc) -> dict:
-    return doc([model(rng, f"family:quick/m{i}", s, "world-sentiment", acc(i), LADDER_N)
-                for i, s in enumerate(LADDER_PARAMS)])
+    return doc([model(rng, f"family:quick/{name}", s, "world-repeat", acc(i), LADDER_N)
+                for i, (name, s) in enumerate(LADDER)])
 
 
 def _frac(i: int, sizes=LADDER_PARAMS) -> float:
     return math.log(sizes[i] / sizes[0]) / math.log(sizes[-1] / sizes[0])
+
+
+def _deep_frac(i: int) -> float:
+    """Position among the members with 2+ layers (0 smallest, 1 largest); the control is 0."""
+    return 0.0 if i == 0 else _frac(i - 1, LADDER_PARAMS[1:])
 
 
 GAP = 0.2  # planted gold - random gap at the largest member (growing from 0 at the smallest)
@@ -69,12 +77,16 @@ def ladder_gold_planted(rng):
     return _ladder(rng, lambda i: {"gold": 0.6 + GAP * _frac(i), "zero-shot": 0.5, "random": 0.6, "flip100": 0.6})
 
 
-def ladder_flip_null(rng):  # no trend, every member just above the boundary: the hardest null
-    return _ladder(rng, lambda i: {"gold": 0.7, "zero-shot": 0.5, "random": 0.6, "flip100": 0.45})
+def ladder_flip_null(rng):
+    """The 1-layer control keeps its prior (0.98, as measured); the deeper members show no
+    trend, each just above the boundary (0.45): the hardest null, and one where a rule that
+    counted the control in the size trend would see one."""
+    return _ladder(rng, lambda i: {"gold": 0.7, "zero-shot": 0.5, "random": 0.6, "flip100": 0.98 if i == 0 else 0.45})
 
 
-def ladder_flip_planted(rng):  # keeps its prior when smallest (0.65), follows when largest (0.30)
-    return _ladder(rng, lambda i: {"gold": 0.7, "zero-shot": 0.5, "random": 0.6, "flip100": 0.65 - 0.35 * _frac(i)})
+def ladder_flip_planted(rng):  # the control keeps its prior; deeper members fall from 0.65 to 0.30 with size
+    return _ladder(rng, lambda i: {"gold": 0.7, "zero-shot": 0.5, "random": 0.6,
+                                   "flip100": 0.98 if i == 0 else 0.65 - 0.35 * _deep_frac(i)})
 
 
 REAL = (("smollm2-135m", 1.35e8), ("gemma3-270m", 2.7e8))
@@ -106,12 +118,13 @@ def real_flip_planted(rng):  # Wei et al. 2023's shape: priors kept at 1e8, foll
 
 AUDIT: list[AuditCase] = [
     AuditCase("icl.gold_vs_random", 2, "ladder", ladder_gold_null, ladder_gold_planted, verdicts,
-              f"5 ladder sizes (2e4-3.2e5 params), {LADDER_N} world items x {SEEDS} seeds each, item logit sd "
-              f"{ITEM_SD}; null: gold = random = 0.6 at every size; planted: gold - random grows from 0 to {GAP} "
-              "(largest); power at a 0.15 gap: 75% (seed 0, 200 sets)"),
+              f"the quick ladder's 6 sizes (6e4-3.5e5 params), {LADDER_N} world items x {SEEDS} seeds each, item "
+              f"logit sd {ITEM_SD}; null: gold = random = 0.6 at every size; planted: gold - random grows "
+              f"from 0 to {GAP} (largest)"),
     AuditCase("icl.flip_following", 6, "ladder", ladder_flip_null, ladder_flip_planted, verdicts,
-              f"5 ladder sizes, {LADDER_N} items x {SEEDS} seeds; null: 100%-flipped accuracy 0.45 at every size "
-              "(just above following, no trend); planted: 0.65 at the smallest falling to 0.30 at the largest"),
+              f"the quick ladder's 6 sizes with its 1-layer control, {LADDER_N} items x {SEEDS} seeds; the control "
+              "keeps its prior (0.98) in both; null: 100%-flipped accuracy 0.45 at every deeper size (just above "
+              "following, no trend); planted: 0.65 at the smallest deeper member falling to 0.30 at the largest"),
     AuditCase("icl.gold_vs_controls", 2, "real", real_gold_null, real_gold_planted, verdicts,
               f"2 real models (1.35e8, 2.7e8), {REAL_N} sentiment items x {SEEDS} seeds; null: gold = zero-shot = "
               "random = 0.7; planted: docs/icl.md's gemma3-270m (gold 0.90, zero-shot 0.73, random 0.82)"),
