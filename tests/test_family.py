@@ -266,6 +266,15 @@ def test_member_records_its_speed_and_mfu(ladder):
         meta = json.loads((ladder / m / "member.json").read_text())
         assert meta["tokens_per_s_median"] > 0 and meta["matmul_peak_flops"] > 1e8
         assert 0 < meta["mfu"] < 1  # model FLOP/s over a matmul timed in the same process
+        from intuitions.family.model import Shape, flops
+
+        per_token = flops(Shape(meta["layers"], meta["width"], meta["vocab"], meta["seq_len"]),
+                          meta["non_embedding_params"], 1)
+        median = float(np.median([json.loads(x)["tokens_per_s"] for x in
+                                  (ladder / m / "log.jsonl").read_text().splitlines()]))
+        assert meta["tokens_per_s_median"] == pytest.approx(median, rel=0.01, abs=1)
+        assert meta["mfu"] == pytest.approx(per_token * meta["tokens_per_s_median"] / meta["matmul_peak_flops"],
+                                            rel=0.01)
 
 
 def test_windows_start_at_document_boundaries():

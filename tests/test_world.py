@@ -208,3 +208,19 @@ def test_cli_builds_and_rejects_bad_options(tmp_path):
     for bad in (["--n-docs", "-5"], ["--seed", "-1"]):
         r = run(*bad, "--out", str(tmp_path / "x"))
         assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and r.stderr.startswith("error:")
+
+
+def test_composite_profile_is_three_known_facts_in_order():
+    w = lx.world(0)
+    items = world.eval_items(0, 30)["composite"]
+    for it in items:
+        e = w.kb.entities.index(it.meta["entity"])
+        f = w.kb.facts[e]
+        assert it.prompt == f"profile of {it.meta['entity']}:" and it.answer == f" {f['city']} {f['job']} {f['food']}"
+        assert it.meta["rank"] == e + 1 and it.meta["stop"] == "."
+    assert len({it.meta["rank"] > 100 for it in items}) == 2  # head and tail are both measured
+    for d in world.training_docs(0, 800):
+        if d.task == "composite":
+            name, rest = d.text.removeprefix("profile of ").split(": ")
+            f = w.kb.facts[w.kb.entities.index(name)]
+            assert rest == f"{f['city']} {f['job']} {f['food']}."
